@@ -1,0 +1,27 @@
+package models
+
+import "strings"
+
+// This file is the one place where SQL differs between SQLite and
+// PostgreSQL. Migrations are written with placeholders that expand here.
+//
+//	{{pk}}   auto-increment integer primary key
+//	{{ts}}   timestamp column type
+//	{{bool}} boolean column type
+func (s *Store) expand(sql string) string {
+	var r *strings.Replacer
+	if s.dialect == "postgres" {
+		r = strings.NewReplacer("{{pk}}", "BIGSERIAL PRIMARY KEY", "{{ts}}", "TIMESTAMPTZ", "{{bool}}", "BOOLEAN", "{{false}}", "FALSE")
+	} else {
+		r = strings.NewReplacer("{{pk}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{ts}}", "DATETIME", "{{bool}}", "BOOLEAN", "{{false}}", "0")
+	}
+	return r.Replace(sql)
+}
+
+// likeOp is the case-insensitive LIKE: PostgreSQL's LIKE is case-sensitive.
+func (s *Store) likeOp() string {
+	if s.dialect == "postgres" {
+		return "ILIKE"
+	}
+	return "LIKE"
+}
