@@ -1,6 +1,10 @@
 package models
 
-import "strings"
+import (
+	"strings"
+
+	"gorm.io/gorm"
+)
 
 // This file is the one place where SQL differs between SQLite and
 // PostgreSQL. Migrations are written with placeholders that expand here.
@@ -24,4 +28,14 @@ func (s *Store) likeOp() string {
 		return "ILIKE"
 	}
 	return "LIKE"
+}
+
+// lockUsers serialises first-run setup. SQLite's immediate transactions
+// already hold the write lock; PostgreSQL's read-committed transactions
+// would both see "no users" without an explicit lock.
+func (s *Store) lockUsers(tx *gorm.DB) error {
+	if s.dialect != "postgres" {
+		return nil
+	}
+	return tx.Exec("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE").Error
 }

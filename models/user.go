@@ -87,6 +87,9 @@ func (s *Store) CreateFirstAdmin(ctx context.Context, n NewUser) (*User, error) 
 	}
 	u := &User{Email: n.Email, Name: n.Name, Role: RoleAdmin, PasswordHash: hash}
 	err = s.w(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.lockUsers(tx); err != nil {
+			return err
+		}
 		var count int64
 		if err := tx.Model(&User{}).Count(&count).Error; err != nil {
 			return err
