@@ -58,12 +58,12 @@ type itemJSON struct {
 
 type itemDetailJSON struct {
 	itemJSON
-	Quote    string       `json:"quote"`
-	Chapter  string       `json:"chapter"`
-	Page     int          `json:"page"`
-	Sources  []sourceJSON `json:"sources"`
-	Notes    []any        `json:"notes"`
-	Evidence []any        `json:"evidence"`
+	Quote    string         `json:"quote"`
+	Chapter  string         `json:"chapter"`
+	Page     int            `json:"page"`
+	Sources  []sourceJSON   `json:"sources"`
+	Notes    []noteJSON     `json:"notes"`
+	Evidence []evidenceJSON `json:"evidence"`
 }
 
 func (s *Server) itemJSON(r *models.Recommendation) itemJSON {
@@ -79,12 +79,31 @@ func (s *Server) itemJSON(r *models.Recommendation) itemJSON {
 }
 
 func (s *Server) itemDetail(c *fiber.Ctx, r *models.Recommendation) (itemDetailJSON, error) {
-	out := itemDetailJSON{itemJSON: s.itemJSON(r), Sources: []sourceJSON{}, Notes: []any{}, Evidence: []any{}}
+	out := itemDetailJSON{itemJSON: s.itemJSON(r), Sources: []sourceJSON{}, Notes: []noteJSON{}, Evidence: []evidenceJSON{}}
 	for i, src := range r.Sources {
 		out.Sources = append(out.Sources, sourceJSON{Chapter: src.Chapter, ChapterTitle: src.ChapterTitle, Page: src.Page, EndPage: src.EndPage, Line: src.Line, Quote: src.Quote})
 		if i == 0 {
 			out.Quote, out.Chapter, out.Page = src.Quote, src.ChapterTitle, src.Page
 		}
+	}
+	ctx := c.UserContext()
+	dir, err := s.store.NoteDirectory(ctx)
+	if err != nil {
+		return out, err
+	}
+	notes, err := s.store.Notes(ctx, r.ID)
+	if err != nil {
+		return out, err
+	}
+	for i := range notes {
+		out.Notes = append(out.Notes, noteToJSON(&notes[i], dir))
+	}
+	evs, err := s.store.EvidenceOf(ctx, r.ID)
+	if err != nil {
+		return out, err
+	}
+	for i := range evs {
+		out.Evidence = append(out.Evidence, evidenceToJSON(&evs[i]))
 	}
 	return out, nil
 }

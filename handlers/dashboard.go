@@ -6,33 +6,49 @@ import (
 	"policytracker/models"
 )
 
-type statusCount struct {
-	Key, Label string
-	Count      int64
+// recentView is a recently changed item with its change in words.
+type recentView struct {
+	Rec  *models.Recommendation
+	Text string
+	models.Event
 }
 
 type dashboardPage struct {
 	Base
-	Total, Implemented, Open int64
-	AvgProgress              int
-	ByStatus                 []statusCount
+	D           *models.Dashboard
+	DomainChart barChart
+	StatusChart barChart
+	Table       figureTable
+	Recent      []recentView
 }
 
 func (s *Server) showDashboard(c *fiber.Ctx) error {
+	ctx := c.UserContext()
 	page := &dashboardPage{Base: s.base(c, "Dashboard")}
 	page.Nav = "dashboard"
-	counts, err := s.store.CountBy(c.UserContext(), "status", models.Filter{})
+	d, err := s.store.Dashboard(ctx, currentUser(c), page.Today.Format("2006-01-02"))
 	if err != nil {
 		return err
 	}
-	for _, st := range models.Statuses {
-		n := counts[string(st)]
-		page.Total += n
-		if !st.Closed() {
-			page.Open += n
+	page.D = d
+	page.DomainChart = domainChart("chart-domain", d.Figures, "")
+	page.StatusChart = statusChart("chart-status", d.Figures, "")
+	page.Table = figureTable{F: d.Figures}
+	if len(d.Recent) > 0 {
+		users, err := s.store.Users(ctx)
+		if err != nil {
+			return err
 		}
-		page.ByStatus = append(page.ByStatus, statusCount{Key: string(st), Label: st.Label(), Count: n})
+		names := map[int64]string{}
+		for _, u := range users {
+			names[u.ID] = u.Name
+		}
+		for _, rc := range d.Recent {
+			if rc.Rec == nil {
+				continue
+			}
+			page.Recent = append(page.Recent, recentView{Rec: rc.Rec, Text: describeEvent(rc.Event, names), Event: rc.Event})
+		}
 	}
-	page.Implemented = counts[string(models.StatusImplemented)]
 	return s.renderPage(c, "dashboard", page)
 }

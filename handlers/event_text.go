@@ -9,9 +9,13 @@ import (
 )
 
 // EventView is a history entry with its sentence, ready for a template.
+// Detail is text the entry keeps (a note as written, or as it was before an
+// edit or deletion), shown folded under DetailLabel.
 type EventView struct {
 	models.Event
-	Text string
+	Text        string
+	Detail      string
+	DetailLabel string
 }
 
 // eventViews words events for people; names resolves owner ids.
@@ -19,6 +23,14 @@ func eventViews(evs []models.Event, names map[int64]string) []EventView {
 	out := make([]EventView, len(evs))
 	for i, e := range evs {
 		out[i] = EventView{Event: e, Text: describeEvent(e, names)}
+		switch e.Kind {
+		case "note_added":
+			out[i].Detail, out[i].DetailLabel = e.NewValue, "Text"
+		case "note_edited":
+			out[i].Detail, out[i].DetailLabel = e.OldValue, "Text before the edit"
+		case "note_deleted":
+			out[i].Detail, out[i].DetailLabel = e.OldValue, "Deleted text"
+		}
 	}
 	return out
 }
@@ -86,6 +98,8 @@ func describeEvent(e models.Event, names map[int64]string) string {
 		return "removed evidence: " + e.NewValue
 	case "review_requested":
 		return "requested a review"
+	case "review_cleared":
+		return "cleared the review request"
 	case "login":
 		return "signed in"
 	case "login_failed":

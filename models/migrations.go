@@ -155,6 +155,20 @@ CREATE TABLE settings (
 	value TEXT NOT NULL
 );
 `},
+	// 3: the list's filters as composite indexes. With 10,000 items
+	// (cmd/ptbench) the list filtered by status and domain read ~7,000 wide
+	// rows per page view (10 ms); with these, its counts are answered from
+	// the index alone and its page of 50 rows comes in code order without a
+	// sort (0.3 ms). The single-column indexes are prefixes of the new ones.
+	// On SQLite it also adds the full-text index that narrows text search
+	// (dialect.go, sqliteSearchIndex).
+	{3, "list filter indexes and search index", `
+CREATE INDEX idx_recommendations_status_domain_code ON recommendations (status, domain, code);
+CREATE INDEX idx_recommendations_domain_code ON recommendations (domain, code);
+DROP INDEX idx_recommendations_status;
+DROP INDEX idx_recommendations_domain;
+{{search_index}}
+`},
 }
 
 // Migrate applies every migration not yet recorded in schema_migrations,

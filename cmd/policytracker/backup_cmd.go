@@ -14,6 +14,9 @@ func cmdBackup(ctx context.Context, args []string, _ io.Reader, out, errOut io.W
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q", fs.Arg(0))
+	}
 	if *dest == "" {
 		return usageErr("-o FILE is required")
 	}

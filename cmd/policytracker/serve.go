@@ -88,6 +88,9 @@ func cmdSeed(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wri
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q", fs.Arg(0))
+	}
 	if err := cfg.Validate(); err != nil {
 		return usageErr("%v", err)
 	}

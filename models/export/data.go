@@ -1,0 +1,156 @@
+package export
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"policytracker/models"
+)
+
+// Item is one recommendation as of the report's date, with its sources,
+// and its details. It is a copy, so a batch is freed once written.
+type Item struct {
+	models.Recommendation
+	*models.ItemDetail
+}
+
+// each walks the report's items in batches, loading the details that opt
+// asks for with a fixed number of queries per batch.
+func (r *Report) each(ctx context.Context, opt models.DetailOptions, fn func(batch []Item) error) error {
+	items := r.Summary.Items
+	for start := 0; start < len(items); start += r.opt.BatchSize {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		end := min(start+r.opt.BatchSize, len(items))
+		ids := make([]int64, 0, end-start)
+		for i := start; i < end; i++ {
+			ids = append(ids, items[i].ID)
+		}
+		details, err := r.store.ItemDetails(ctx, ids, r.opt.AsOf, opt)
+		if err != nil {
+			return err
+		}
+		sources, err := r.store.SourcesOf(ctx, ids)
+		if err != nil {
+			return err
+		}
+		batch := make([]Item, 0, end-start)
+		for i := start; i < end; i++ {
+			it := Item{Recommendation: items[i], ItemDetail: details[items[i].ID]}
+			it.Sources = sources[it.ID]
+			batch = append(batch, it)
+		}
+		if err := fn(batch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ownerName(r models.Recommendation) string {
+	if r.Owner == nil {
+		return ""
+	}
+	return r.Owner.Name
+}
+
+func ownerEmail(r models.Recommendation) string {
+	if r.Owner == nil {
+		return ""
+	}
+	return r.Owner.Email
+}
+
+func userName(u *models.User) string {
+	if u == nil {
+		return ""
+	}
+	return u.Name
+}
+
+// evidenceState is "verified", "rejected" or "pending" as of the report.
+func evidenceState(e *models.Evidence) string {
+	switch {
+	case e.VerifiedByID != nil:
+		return "verified"
+	case e.RejectedByID != nil:
+		return "rejected"
+	}
+	return "pending"
+}
+
+// day and stamp format times for people, in the report's zone.
+func (r *Report) day(t time.Time) string { return t.In(r.opt.AsOf.Location()).Format("2 January 2006") }
+func (r *Report) stamp(t time.Time) string {
+	return t.In(r.opt.AsOf.Location()).Format("2006-01-02 15:04")
+}
+
+// period says what the report covers, in words.
+func (r *Report) period() string {
+	return fmt.Sprintf("As of %s (%s) · changes since %s", r.stamp(r.opt.AsOf), r.opt.AsOf.Format("MST"), r.stamp(r.opt.Since))
+}
+
+// filterText describes the filters in words; empty when there are none.
+func (r *Report) filterText() string {
+	var parts []string
+	for _, kv := range filterPairs(r.opt.Filter) {
+		v := kv[1]
+		switch kv[0] {
+		case "status":
+			if models.Status(v).Valid() {
+				v = models.Status(v).Label()
+			}
+		case "domain":
+			v = models.DomainLabel(v)
+		}
+		parts = append(parts, kv[0]+" "+v)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// filterPairs lists the filter's non-empty fields as name/value pairs.
+func filterPairs(f models.Filter) [][2]string {
+	var out [][2]string
+	add := func(k, v string) {
+		if v != "" {
+			out = append(out, [2]string{k, v})
+		}
+	}
+	add("status", f.Status)
+	add("domain", f.Domain)
+	add("priority", f.Priority)
+	add("owner", f.Owner)
+	add("strength", f.Strength)
+	add("tag", f.Tag)
+	add("q", f.Query)
+	if f.Overdue {
+		add("overdue", "true")
+	}
+	if f.Review {
+		add("review", "true")
+	}
+	return out
+}
+
+// changeCounts is the one-line tally of the period.
+func changeCounts(c models.Changes) string {
+	return fmt.Sprintf("%d status changes (%d closed, %d reopened) · %d evidence added, %d verified · %d due dates slipped · %d new notes",
+		c.StatusChanges, c.Closed, c.Reopened, c.EvidenceAdded, c.EvidenceVerified, c.DueDatesSlipped, c.NotesAdded)
+}
+
+// oneLine collapses whitespace, for table cells and headings.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// clip shortens s to at most n runes, marking the cut.
+func clip(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	return string(rs[:n-1]) + "…"
+}
+
+func pctText(f float64) string { return fmt.Sprintf("%.1f%%", f) }
