@@ -51,10 +51,10 @@ func TestEvidenceDownload(t *testing.T) {
 		name, file, ctype, disposition string
 		content                        []byte
 	}{
-		{"pdf is shown inline", "report.pdf", "application/pdf", `inline; filename=report.pdf`, testPDF},
+		{"pdf is downloaded", "report.pdf", "application/pdf", `attachment; filename=report.pdf`, testPDF},
 		{"png is shown inline", "chart.png", "image/png", `inline; filename=chart.png`, png},
 		{"csv is downloaded, as stored", "data.csv", "text/csv; charset=utf-8", `attachment; filename=data.csv`, csv},
-		{"a name outside ASCII is encoded", "Überblick 2025.pdf", "application/pdf", `inline; filename*=utf-8''%C3%9Cberblick%202025.pdf`, nil},
+		{"a name outside ASCII is encoded", "Überblick 2025.pdf", "application/pdf", `attachment; filename*=utf-8''%C3%9Cberblick%202025.pdf`, nil},
 	}
 	b := e.browser()
 	b.login(v)

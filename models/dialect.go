@@ -64,33 +64,34 @@ const maxSearchTokens = 200
 // index first narrows the rows it has to read.
 func (s *Store) searchTerm(q *gorm.DB, term string) *gorm.DB {
 	q = q.Where("search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(term)+"%")
-	if s.dialect != "sqlite" || !tokenChars(term) {
+	if s.dialect != "sqlite" {
 		return q
 	}
-	var tokens []string
-	err := s.read.WithContext(q.Statement.Context).Raw(`SELECT term FROM search_vocab WHERE instr(term, ?) > 0 LIMIT ?`, term, maxSearchTokens+1).
-		Scan(&tokens).Error
-	switch {
-	case err != nil || len(tokens) > maxSearchTokens:
-		return q // the scan is always right
-	case len(tokens) == 0:
-		return q.Where("1 = 0") // no token holds it, so no text does
+	// Each run of token characters in the term lies inside one token of a
+	// matching text, so an item must hold a token containing every run.
+	for _, run := range tokenRuns(term) {
+		var tokens []string
+		err := s.read.WithContext(q.Statement.Context).Raw(`SELECT term FROM search_vocab WHERE instr(term, ?) > 0 LIMIT ?`, run, maxSearchTokens+1).
+			Scan(&tokens).Error
+		switch {
+		case err != nil || len(tokens) > maxSearchTokens:
+			continue // no narrowing by this run; the LIKE still decides
+		case len(tokens) == 0:
+			return q.Where("1 = 0") // no token holds it, so no text does
+		}
+		q = q.Where("recommendations.id IN (SELECT docid FROM recommendations_fts WHERE recommendations_fts MATCH ?)",
+			`"`+strings.Join(tokens, `" OR "`)+`"`)
 	}
-	return q.Where("recommendations.id IN (SELECT docid FROM recommendations_fts WHERE recommendations_fts MATCH ?)",
-		`"`+strings.Join(tokens, `" OR "`)+`"`)
+	return q
 }
 
-// tokenChars reports whether every byte of term is one the simple tokenizer
-// keeps inside tokens (ASCII letters and digits, and every byte of a
-// non-ASCII character), so the term cannot span two tokens.
-func tokenChars(term string) bool {
-	for i := 0; i < len(term); i++ {
-		c := term[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 0x80) {
-			return false
-		}
-	}
-	return term != ""
+// tokenRuns splits term into the runs of bytes that the simple tokenizer
+// keeps inside tokens: ASCII letters and digits, and every byte of a
+// non-ASCII character. Everything else separates tokens.
+func tokenRuns(term string) []string {
+	return strings.FieldsFunc(term, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r >= 0x80)
+	})
 }
 
 // likeOp is the case-insensitive LIKE: PostgreSQL's LIKE is case-sensitive.

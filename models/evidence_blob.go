@@ -296,10 +296,13 @@ const (
 var oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
 
 // InlineSafe reports whether a stored type may be shown in the browser
-// rather than downloaded: images that cannot carry script, and PDF.
+// rather than downloaded: images that cannot carry script. PDFs are
+// downloaded: Chromium refuses to run its PDF viewer under the
+// "Content-Security-Policy: sandbox" every download carries, which would
+// show an empty page instead of the document.
 func InlineSafe(contentType string) bool {
 	switch contentType {
-	case "image/png", "image/jpeg", "image/gif", "image/webp", typePDF:
+	case "image/png", "image/jpeg", "image/gif", "image/webp":
 		return true
 	}
 	return false

@@ -76,7 +76,7 @@ func Open(opt Options) (*Store, error) {
 	//   _foreign_keys=on    per connection, so it belongs in the DSN;
 	//   _txlock=immediate   a transaction takes the write lock up front, which
 	//                       avoids "database is locked" on read-then-write upgrades.
-	base := "file:" + path + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_synchronous=NORMAL&_cache_size=-65536"
+	base := "file:" + path + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_synchronous=NORMAL"
 	w, err := gorm.Open(sqlite.Open(base+"&_txlock=immediate"), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("models: open %s: %w", path, err)

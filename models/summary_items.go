@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // ItemDetail is what an item carried at a past moment beyond its tracking
@@ -52,20 +54,40 @@ func (s *Store) ItemDetails(ctx context.Context, ids []int64, asOf time.Time, op
 		return nil, err
 	}
 	if opt.Events {
-		var evs []Event
-		if err := s.r(ctx).Where("recommendation_id IN ? AND created_at <= ?", ids, asOf.UTC()).
-			Order("recommendation_id, created_at, id").Find(&evs).Error; err != nil {
-			return nil, fmt.Errorf("models: load history: %w", err)
-		}
-		for _, e := range evs {
-			if e.ActorID != nil {
-				e.Actor = users[*e.ActorID]
-			}
-			d := out[*e.RecommendationID]
-			d.Events = append(d.Events, e)
+		if err := s.historyOf(ctx, ids, asOf, users, out); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// historyOf loads the events of a batch up to asOf. It scans plain rows:
+// a complete export reads a few hundred thousand events, and GORM's
+// reflection-based scanning would triple the time.
+func (s *Store) historyOf(ctx context.Context, ids []int64, asOf time.Time, users map[int64]*User, out map[int64]*ItemDetail) error {
+	rows, err := s.r(ctx).Raw(`SELECT id, recommendation_id, actor_id, kind, field, old_value, new_value, reason, ref_id, created_at
+		FROM events WHERE recommendation_id IN ? AND created_at <= ? ORDER BY recommendation_id, created_at, id`, ids, asOf.UTC()).Rows()
+	if err != nil {
+		return fmt.Errorf("models: load history: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e Event
+		var recID int64
+		if err := rows.Scan(&e.ID, &recID, &e.ActorID, &e.Kind, &e.Field, &e.OldValue, &e.NewValue, &e.Reason, &e.RefID, &e.CreatedAt); err != nil {
+			return fmt.Errorf("models: load history: %w", err)
+		}
+		e.RecommendationID = &recID
+		if e.ActorID != nil {
+			e.Actor = users[*e.ActorID]
+		}
+		d := out[recID]
+		d.Events = append(d.Events, e)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("models: load history: %w", err)
+	}
+	return nil
 }
 
 // SourcesOf loads the report passages of a batch of items, in order.
@@ -93,8 +115,9 @@ func (s *Store) notesAsOf(ctx context.Context, ids []int64, asOf time.Time, all 
 	alive := s.r(ctx).Where("recommendation_id IN ? AND created_at <= ? AND (deleted = ? OR deleted_at > ?)", ids, t, false, t)
 	var notes []Note
 	if all {
-		if err := alive.Order("recommendation_id, created_at, id").Find(&notes).Error; err != nil {
-			return fmt.Errorf("models: load notes: %w", err)
+		var err error
+		if notes, err = scanNotes(alive.Model(&Note{}).Order("recommendation_id, created_at, id")); err != nil {
+			return err
 		}
 	} else {
 		type row struct {
@@ -113,8 +136,9 @@ func (s *Store) notesAsOf(ctx context.Context, ids []int64, asOf time.Time, all 
 			latest = append(latest, r.Latest)
 		}
 		if len(latest) > 0 {
-			if err := s.r(ctx).Where("id IN ?", latest).Find(&notes).Error; err != nil {
-				return fmt.Errorf("models: load latest notes: %w", err)
+			var err error
+			if notes, err = scanNotes(s.r(ctx).Model(&Note{}).Where("id IN ?", latest)); err != nil {
+				return err
 			}
 		}
 	}
@@ -138,20 +162,49 @@ func (s *Store) notesAsOf(ctx context.Context, ids []int64, asOf time.Time, all 
 	return nil
 }
 
+// scanNotes reads the notes a query selects as plain rows (see historyOf).
+func scanNotes(q *gorm.DB) ([]Note, error) {
+	rows, err := q.Select("id, recommendation_id, author_id, body, edited, created_at, updated_at").Rows()
+	if err != nil {
+		return nil, fmt.Errorf("models: load notes: %w", err)
+	}
+	defer rows.Close()
+	var out []Note
+	for rows.Next() {
+		var n Note
+		if err := rows.Scan(&n.ID, &n.RecommendationID, &n.AuthorID, &n.Body, &n.Edited, &n.CreatedAt, &n.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("models: load notes: %w", err)
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("models: load notes: %w", err)
+	}
+	return out, nil
+}
+
 // rewindNotes puts back the text each note had at t: the old value of its
 // first edit after t. Edited says whether it had been edited by t.
 func (s *Store) rewindNotes(ctx context.Context, notes []Note, t time.Time) error {
-	var edited []int64
+	any := false
 	for _, n := range notes {
-		if n.Edited {
-			edited = append(edited, n.ID)
-		}
+		any = any || n.Edited
 	}
-	if len(edited) == 0 {
+	if !any {
 		return nil
 	}
+	// Looked up by item (events are indexed by recommendation_id), then
+	// matched to the notes by ref_id.
+	recs := map[int64]bool{}
+	var recIDs []int64
+	for _, n := range notes {
+		if n.Edited && !recs[n.RecommendationID] {
+			recs[n.RecommendationID] = true
+			recIDs = append(recIDs, n.RecommendationID)
+		}
+	}
 	var evs []Event
-	if err := s.r(ctx).Select("ref_id", "old_value", "created_at").Where("kind = ? AND ref_id IN ?", "note_edited", edited).
+	if err := s.r(ctx).Select("ref_id", "old_value", "created_at").Where("recommendation_id IN ? AND kind = ? AND ref_id IS NOT NULL", recIDs, "note_edited").
 		Order("created_at, id").Find(&evs).Error; err != nil {
 		return fmt.Errorf("models: load note edits: %w", err)
 	}
@@ -195,16 +248,19 @@ func (s *Store) evidenceAsOf(ctx context.Context, ids []int64, asOf time.Time, a
 		return fmt.Errorf("models: load evidence: %w", err)
 	}
 	// Removal has no column of its own: its time is the removal event's.
-	var removed []int64
+	var removedOf []int64 // items with removed evidence
+	seen := map[int64]bool{}
 	for _, e := range evs {
-		if e.Removed {
-			removed = append(removed, e.ID)
+		if e.Removed && !seen[e.RecommendationID] {
+			seen[e.RecommendationID] = true
+			removedOf = append(removedOf, e.RecommendationID)
 		}
 	}
 	removedAt := map[int64]time.Time{}
-	if len(removed) > 0 {
+	if len(removedOf) > 0 {
 		var rm []Event
-		if err := s.r(ctx).Select("ref_id", "created_at").Where("kind = ? AND ref_id IN ?", "evidence_removed", removed).Find(&rm).Error; err != nil {
+		if err := s.r(ctx).Select("ref_id", "created_at").Where("recommendation_id IN ? AND kind = ? AND ref_id IS NOT NULL", removedOf, "evidence_removed").
+			Find(&rm).Error; err != nil {
 			return fmt.Errorf("models: load evidence removals: %w", err)
 		}
 		for _, e := range rm {

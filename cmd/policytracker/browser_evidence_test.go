@@ -103,7 +103,7 @@ func TestBrowserNoteEvidenceVerifyClose(t *testing.T) {
 	}
 	screenshot(t, ctx, "item.png")
 	// The same page as of a moment ago: read-only, and already closed.
-	step(t, ctx, "view the item as of now", chromedp.Navigate(item+"?as_of="+url.QueryEscape(time.Now().UTC().Format(time.RFC3339))),
+	step(t, ctx, "view the item as of now", chromedp.Navigate(item+"?as_of="+url.QueryEscape(time.Now().UTC().Format(time.RFC3339Nano))),
 		chromedp.WaitVisible(chromedp.CSS(`#history`)))
 	if head := value(t, ctx, "read the heading", chromedp.Text(chromedp.CSS(`.page-head`))); !strings.Contains(head, "Viewed as of") || !strings.Contains(head, "Implemented") {
 		t.Errorf("the past view's heading says %q", head)

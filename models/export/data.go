@@ -17,37 +17,66 @@ type Item struct {
 }
 
 // each walks the report's items in batches, loading the details that opt
-// asks for with a fixed number of queries per batch.
+// asks for with a fixed number of queries per batch. The next batch is
+// loaded while fn writes the current one (the database and the encoder
+// then work side by side); at most two batches are in memory.
 func (r *Report) each(ctx context.Context, opt models.DetailOptions, fn func(batch []Item) error) error {
-	items := r.Summary.Items
-	for start := 0; start < len(items); start += r.opt.BatchSize {
-		if err := ctx.Err(); err != nil {
-			return err
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type loaded struct {
+		batch []Item
+		err   error
+	}
+	next := make(chan loaded, 1)
+	go func() {
+		defer close(next)
+		items := r.Summary.Items
+		for start := 0; start < len(items); start += r.opt.BatchSize {
+			batch, err := r.load(ctx, items[start:min(start+r.opt.BatchSize, len(items))], opt)
+			select {
+			case next <- loaded{batch, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
 		}
-		end := min(start+r.opt.BatchSize, len(items))
-		ids := make([]int64, 0, end-start)
-		for i := start; i < end; i++ {
-			ids = append(ids, items[i].ID)
+	}()
+	for l := range next {
+		if l.err != nil {
+			return l.err
 		}
-		details, err := r.store.ItemDetails(ctx, ids, r.opt.AsOf, opt)
-		if err != nil {
-			return err
-		}
-		sources, err := r.store.SourcesOf(ctx, ids)
-		if err != nil {
-			return err
-		}
-		batch := make([]Item, 0, end-start)
-		for i := start; i < end; i++ {
-			it := Item{Recommendation: items[i], ItemDetail: details[items[i].ID]}
-			it.Sources = sources[it.ID]
-			batch = append(batch, it)
-		}
-		if err := fn(batch); err != nil {
+		if err := fn(l.batch); err != nil {
 			return err
 		}
 	}
-	return nil
+	return ctx.Err()
+}
+
+// load reads one batch's details and sources.
+func (r *Report) load(ctx context.Context, items []models.Recommendation, opt models.DetailOptions) ([]Item, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(items))
+	for i := range items {
+		ids[i] = items[i].ID
+	}
+	details, err := r.store.ItemDetails(ctx, ids, r.opt.AsOf, opt)
+	if err != nil {
+		return nil, err
+	}
+	sources, err := r.store.SourcesOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	batch := make([]Item, len(items))
+	for i := range items {
+		batch[i] = Item{Recommendation: items[i], ItemDetail: details[items[i].ID]}
+		batch[i].Sources = sources[items[i].ID]
+	}
+	return batch, nil
 }
 
 func ownerName(r models.Recommendation) string {
