@@ -11,6 +11,7 @@
 #   PORT=…        listen port (default: a free one in 18000–18999)
 #   PT_BIN=…      a built policytracker binary (default: built from this tree)
 #   OUT=…         where raw outputs go (default: a new /tmp/ptbench-load.* dir)
+#   RUNS="list item search dashboard api export asof"   which parts to run
 #
 # It starts the server, logs in through the login form like a browser, runs
 # wrk against each page, times the CLI exports under /usr/bin/time -v and the
@@ -25,6 +26,8 @@ DURATION=${DURATION:-20}
 CONNS=${CONNS:-64}
 THREADS=${THREADS:-2}
 OUT=${OUT:-$(mktemp -d /tmp/ptbench-load.XXXXXX)}
+RUNS=${RUNS:-list item search dashboard api export asof}
+wanted() { [[ " $RUNS " == *" $1 "* ]]; }
 mkdir -p "$OUT"
 
 die() { echo "load.sh: $*" >&2; exit 1; }
@@ -98,8 +101,10 @@ check() {
 }
 
 RESULTS=()
-# run NAME URL HEADER TARGET: warm up, then a measured wrk run.
+# run KEY NAME URL HEADER TARGET: warm up, then a measured wrk run.
 run() {
+  wanted "$1" || return 0
+  shift
   local name=$1 path=$2 header=$3 target=$4 file
   if ! check "$path" "$header"; then
     RESULTS+=("$(printf '%-34s skipped: GET %s answered %s, not 200 (see %s)' "$name" "$path" "$CHECKED" "$OUT/server.log")")
@@ -120,16 +125,18 @@ run() {
   printf '  %-34s %9s req/s  p50 %-9s p99 %s\n' "$name" "$rps" "$p50" "$p99"
 }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "wrk: $THREADS threads, $CONNS connections, ${DURATION}s per run (after a 3 s warm-up)"
-run "list: domain=energy&status=in_progress" "/recommendations?domain=energy&status=in_progress" "$COOKIE" "≥3000/s, p99<50ms"
-run "item page (id $ITEM_ID)" "/recommendations/$ITEM_ID" "$COOKIE" "≥3000/s, p99<50ms"
-run "search page: q=pipeline" "/recommendations?q=pipeline" "$COOKIE" "<20ms per query"
-run "dashboard /" "/" "$COOKIE" "p99<50ms"
-run "API list: energy+in_progress" "/api/v1/recommendations?domain=energy&status=in_progress" "$AUTH" "(no target)"
+run list "list: domain=energy&status=in_progress" "/recommendations?domain=energy&status=in_progress" "$COOKIE" "≥3000/s, p99<50ms"
+run item "item page (id $ITEM_ID)" "/recommendations/$ITEM_ID" "$COOKIE" "≥3000/s, p99<50ms"
+run search "search page: q=pipeline" "/recommendations?q=pipeline" "$COOKIE" "<20ms per query"
+run dashboard "dashboard /" "/" "$COOKIE" "p99<50ms"
+run api "API list: energy+in_progress" "/api/v1/recommendations?domain=energy&status=in_progress" "$AUTH" "(no target)"
 
 # Exports through the CLI: wall time and peak memory (max RSS).
 EXPORTS=()
 for fmt in csv json; do
+  wanted export || break
   f="$OUT/export.$fmt"
   if timeout 120 /usr/bin/time -v -o "$OUT/time-$fmt.txt" "$PT_BIN" export --data "$DATA" --format "$fmt" -o "$f" >"$OUT/export-$fmt.log" 2>&1; then
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/{print $2}' "$OUT/time-$fmt.txt")
@@ -146,6 +153,7 @@ ASOF=$(date -d '1 year ago' +%F)
 SUMMARY=""
 times=()
 for _ in 1 2 3 4 5; do
+  wanted asof || { SUMMARY="not run"; break; }
   r=$(curl -sS --max-time 30 -o "$OUT/summary.json" -w '%{http_code} %{time_total}' -H "$AUTH" "$BASE/api/v1/summary?as_of=$ASOF")
   [ "${r%% *}" = 200 ] || { SUMMARY="skipped: GET /api/v1/summary?as_of=$ASOF answered ${r%% *} ($(head -c 120 "$OUT/summary.json"))"; break; }
   times+=("$(awk -v t="${r#* }" 'BEGIN{printf "%.0f", t*1000}')")
@@ -155,7 +163,7 @@ if [ -z "$SUMMARY" ]; then
 fi
 
 echo
-echo "== results ($(date -u +%FT%TZ), $(nproc) cores shared by wrk and the server) =="
+echo "== results ($(date -u +%FT%TZ), $(nproc) cores shared by wrk and the server; load average before: $LOAD_BEFORE) =="
 printf '%-34s %9s %9s %9s  %-28s %s\n' "run" "req/s" "p50" "p99" "target" "errors"
 printf '%s\n' "${RESULTS[@]}"
 echo

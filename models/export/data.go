@@ -17,9 +17,10 @@ type Item struct {
 }
 
 // each walks the report's items in batches, loading the details that opt
-// asks for with a fixed number of queries per batch. The next batch is
-// loaded while fn writes the current one (the database and the encoder
-// then work side by side); at most two batches are in memory.
+// asks for with a fixed number of queries per batch. Two batches load
+// while fn writes the one before them, in order: reading SQLite rows costs
+// more CPU than encoding them, so the loads run side by side. At most three
+// batches are in memory.
 func (r *Report) each(ctx context.Context, opt models.DetailOptions, fn func(batch []Item) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -27,23 +28,28 @@ func (r *Report) each(ctx context.Context, opt models.DetailOptions, fn func(bat
 		batch []Item
 		err   error
 	}
-	next := make(chan loaded, 1)
+	// A queue of pending loads, each delivering into its own channel, keeps
+	// the batches in order however the loads finish.
+	queue := make(chan chan loaded, 2)
 	go func() {
-		defer close(next)
+		defer close(queue)
 		items := r.Summary.Items
 		for start := 0; start < len(items); start += r.opt.BatchSize {
-			batch, err := r.load(ctx, items[start:min(start+r.opt.BatchSize, len(items))], opt)
+			part := items[start:min(start+r.opt.BatchSize, len(items))]
+			done := make(chan loaded, 1) // buffered: a load never blocks
 			select {
-			case next <- loaded{batch, err}:
+			case queue <- done:
 			case <-ctx.Done():
 				return
 			}
-			if err != nil {
-				return
-			}
+			go func() {
+				b, err := r.load(ctx, part, opt)
+				done <- loaded{b, err}
+			}()
 		}
 	}()
-	for l := range next {
+	for done := range queue {
+		l := <-done
 		if l.err != nil {
 			return l.err
 		}
