@@ -29,7 +29,29 @@ const DashboardListLimit = 8
 
 // Dashboard computes the current figures and lists for user me; today is
 // the instance's calendar day (YYYY-MM-DD), which decides what is overdue.
+// The team-wide part comes from a cache that every recorded change renews
+// (dashboard_cache.go); the viewer's own items are read each time.
 func (s *Store) Dashboard(ctx context.Context, me *User, today string) (*Dashboard, error) {
+	team, err := s.teamDashboard(ctx, today)
+	if err != nil {
+		return nil, err
+	}
+	d := *team // the cached slices are shared and never written
+	d.MyItems, d.MyTotal = nil, 0
+	if me != nil {
+		mine := Filter{Owner: fmt.Sprint(me.ID), Status: "open"}
+		if d.MyItems, err = s.shortList(ctx, mine, today, sortColumns["due"], DashboardListLimit); err != nil {
+			return nil, err
+		}
+		if err := s.applyFilter(s.r(ctx).Model(&Recommendation{}), mine, today).Count(&d.MyTotal).Error; err != nil {
+			return nil, fmt.Errorf("models: count my items: %w", err)
+		}
+	}
+	return &d, nil
+}
+
+// computeTeamDashboard reads the figures and the team's lists.
+func (s *Store) computeTeamDashboard(ctx context.Context, today string) (*Dashboard, error) {
 	d := &Dashboard{}
 	type row struct {
 		Domain   string
@@ -56,20 +78,13 @@ func (s *Store) Dashboard(ctx context.Context, me *User, today string) (*Dashboa
 	}
 	d.Figures = t.figures()
 	lim := DashboardListLimit
-	if d.OverdueItems, err = s.shortList(ctx, Filter{Overdue: true}, today, sortColumns["due"], lim); err != nil {
+	// Overdue items all have a due date: plain date order can follow
+	// idx_recommendations_due and stop after a page.
+	if d.OverdueItems, err = s.shortList(ctx, Filter{Overdue: true}, today, "due_date ASC, code ASC", lim); err != nil {
 		return nil, err
 	}
-	if d.ReviewItems, err = s.shortList(ctx, Filter{Review: true}, today, sortColumns["-updated"], lim); err != nil {
+	if d.ReviewItems, err = s.shortList(ctx, Filter{Review: true}, today, "updated_at DESC, id DESC", lim); err != nil {
 		return nil, err
-	}
-	if me != nil {
-		mine := Filter{Owner: fmt.Sprint(me.ID), Status: "open"}
-		if d.MyItems, err = s.shortList(ctx, mine, today, sortColumns["due"], lim); err != nil {
-			return nil, err
-		}
-		if err := s.applyFilter(s.r(ctx).Model(&Recommendation{}), mine, today).Count(&d.MyTotal).Error; err != nil {
-			return nil, fmt.Errorf("models: count my items: %w", err)
-		}
 	}
 	if d.Recent, err = s.recentChanges(ctx, lim); err != nil {
 		return nil, err
@@ -90,9 +105,11 @@ func (s *Store) shortList(ctx context.Context, f Filter, today, order string, li
 // items. Catalog loading ("created") is not a change the team made.
 func (s *Store) recentChanges(ctx context.Context, n int) ([]RecentChange, error) {
 	var evs []Event
-	// Read a few more events than needed: several may touch one item.
+	// Read a few more events than needed: several may touch one item. Of
+	// the events of one moment, the first written says most (a status
+	// change before the progress that follows from it).
 	err := s.r(ctx).Preload("Actor").Where("recommendation_id IS NOT NULL AND kind <> ?", "created").
-		Order("created_at DESC, id DESC").Limit(n * 6).Find(&evs).Error
+		Order("created_at DESC, id ASC").Limit(n * 6).Find(&evs).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: recent changes: %w", err)
 	}

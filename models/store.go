@@ -75,12 +75,8 @@ func Open(opt Options) (*Store, error) {
 	//   _busy_timeout=5000  a second process (backup, CLI) waits instead of failing;
 	//   _foreign_keys=on    per connection, so it belongs in the DSN;
 	//   _txlock=immediate   a transaction takes the write lock up front, which
-	//                       avoids "database is locked" on read-then-write upgrades;
-	//   _cache_size=-16384  16 MiB page cache per connection instead of 2 MiB, so
-	//                       the items table of a large catalog stays in memory:
-	//                       search page 10 → 7 CPU-ms on 10,000 items (cmd/ptbench);
-	//                       64 MiB gained nothing more.
-	base := "file:" + path + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_synchronous=NORMAL&_cache_size=-16384"
+	//                       avoids "database is locked" on read-then-write upgrades.
+	base := "file:" + path + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_synchronous=NORMAL"
 	w, err := gorm.Open(sqlite.Open(base+"&_txlock=immediate"), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("models: open %s: %w", path, err)
@@ -104,8 +100,8 @@ func Open(opt Options) (*Store, error) {
 		return nil, err
 	}
 	// A small read pool: WAL lets these run beside the writer.
-	rdb.SetMaxOpenConns(4)
-	rdb.SetMaxIdleConns(4)
+	rdb.SetMaxOpenConns(2)
+	rdb.SetMaxIdleConns(2)
 	s.db, s.read, s.dialect = w, r, "sqlite"
 	return s, nil
 }

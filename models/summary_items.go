@@ -186,11 +186,11 @@ func scanNotes(q *gorm.DB) ([]Note, error) {
 // rewindNotes puts back the text each note had at t: the old value of its
 // first edit after t. Edited says whether it had been edited by t.
 func (s *Store) rewindNotes(ctx context.Context, notes []Note, t time.Time) error {
-	any := false
+	someEdited := false
 	for _, n := range notes {
-		any = any || n.Edited
+		someEdited = someEdited || n.Edited
 	}
-	if !any {
+	if !someEdited {
 		return nil
 	}
 	// Looked up by item (events are indexed by recommendation_id), then

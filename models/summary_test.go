@@ -399,3 +399,39 @@ func TestDashboardCountsMatchTheSummaryOfNow(t *testing.T) {
 		t.Fatalf("recent %+v", d.Recent)
 	}
 }
+
+func TestDashboardCacheFollowsEveryChange(t *testing.T) {
+	h := newSummaryHistory(t)
+	ctx := context.Background()
+	first, err := h.Dashboard(ctx, h.member, "2026-03-12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if statusCount(first.Figures, StatusInProgress) != 0 {
+		t.Fatalf("in progress %d", statusCount(first.Figures, StatusInProgress))
+	}
+	// A change through another handle on the same file, as the CLI would.
+	other, err := Open(Options{DataDir: h.DataDir(), Now: h.clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	r4, err := other.RecommendationByCode(ctx, "R-04")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.UpdateRecommendation(ctx, h.member, r4.ID, Change{Version: r4.Version, Status: ptrTo(StatusInProgress), DueDate: ptrTo("2026-03-11")}); err != nil {
+		t.Fatal(err)
+	}
+	second, err := h.Dashboard(ctx, h.member, "2026-03-12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if statusCount(second.Figures, StatusInProgress) != 1 || second.Overdue != 1 || second.Recent[0].Rec.Code != "R-04" {
+		t.Fatalf("after the change: in progress %d, overdue %d", statusCount(second.Figures, StatusInProgress), second.Overdue)
+	}
+	// A new day with no change: R-04's due date is not passed yet on Mar 11.
+	if third, _ := h.Dashboard(ctx, h.member, "2026-03-11"); third.Overdue != 0 {
+		t.Fatalf("overdue on Mar 11: %d", third.Overdue)
+	}
+}

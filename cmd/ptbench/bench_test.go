@@ -239,3 +239,37 @@ func BenchmarkPages(b *testing.B) {
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// BenchmarkPagesParallel serves pages from 64 goroutines at once, like wrk's
+// 64 connections: ns/op is the inverse of throughput, and it shows whether
+// the connection pools or locks, rather than the CPU, are the limit.
+func BenchmarkPagesParallel(b *testing.B) {
+	app, secret := benchApp(b)
+	for _, pg := range []struct{ name, path string }{
+		{"list", "/recommendations?domain=energy&status=in_progress"},
+		{"api-list", "/api/v1/recommendations?domain=energy&status=in_progress"},
+	} {
+		b.Run(pg.name, func(b *testing.B) {
+			b.SetParallelism(32) // × GOMAXPROCS (2) = 64 clients
+			cpu0 := cpuTime()
+			b.RunParallel(func(p *testing.PB) {
+				for p.Next() {
+					req := httptest.NewRequest(http.MethodGet, pg.path, nil)
+					req.AddCookie(&http.Cookie{Name: "pt_session", Value: secret})
+					resp, err := app.Test(req, -1)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						b.Errorf("GET %s: %d", pg.path, resp.StatusCode)
+						return
+					}
+				}
+			})
+			reportMs(b, cpu0)
+		})
+	}
+}

@@ -78,6 +78,7 @@ echo "server pid $SERVER_PID on $BASE, data $DATA, raw output in $OUT"
 # Log in like a browser: the form's _csrf and the pt_csrf cookie, then the
 # session cookie pt_session.
 JAR="$OUT/cookies.txt"
+rm -f "$JAR" # a session left from an earlier run would skip the login form
 LOGIN_HTML=$(curl -fsS --max-time 10 -c "$JAR" -b "$JAR" "$BASE/login")
 CSRF=$(printf '%s' "$LOGIN_HTML" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1)
 [ -n "$CSRF" ] || die "no _csrf field on /login"
@@ -101,19 +102,20 @@ check() {
 }
 
 RESULTS=()
-# run KEY NAME URL HEADER TARGET: warm up, then a measured wrk run.
+# run KEY NAME URL HEADER TARGET [CONNECTIONS THREADS]: warm up, then a
+# measured wrk run.
 run() {
   wanted "$1" || return 0
   shift
-  local name=$1 path=$2 header=$3 target=$4 file
+  local name=$1 path=$2 header=$3 target=$4 conns=${5:-$CONNS} threads=${6:-$THREADS} file
   if ! check "$path" "$header"; then
     RESULTS+=("$(printf '%-34s skipped: GET %s answered %s, not 200 (see %s)' "$name" "$path" "$CHECKED" "$OUT/server.log")")
     printf '  %-34s skipped: answered %s\n' "$name" "$CHECKED"
     return 0
   fi
   file="$OUT/wrk-$(printf '%s' "$name" | tr -c 'a-zA-Z0-9' '-').txt"
-  timeout 30 wrk -t"$THREADS" -c"$CONNS" -d3s -H "$header" "$BASE$path" >/dev/null 2>&1 || true
-  timeout $((DURATION + 30)) wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 10s --latency -H "$header" "$BASE$path" >"$file" 2>&1 \
+  timeout 30 wrk -t"$threads" -c"$conns" -d3s -H "$header" "$BASE$path" >/dev/null 2>&1 || true
+  timeout $((DURATION + 30)) wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 10s --latency -H "$header" "$BASE$path" >"$file" 2>&1 \
     || die "wrk failed on $path: $(tail -3 "$file")"
   local rps p50 p99 bad
   rps=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' "$file")
@@ -129,7 +131,9 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "wrk: $THREADS threads, $CONNS connections, ${DURATION}s per run (after a 3 s warm-up)"
 run list "list: domain=energy&status=in_progress" "/recommendations?domain=energy&status=in_progress" "$COOKIE" "≥3000/s, p99<50ms"
 run item "item page (id $ITEM_ID)" "/recommendations/$ITEM_ID" "$COOKIE" "≥3000/s, p99<50ms"
-run search "search page: q=pipeline" "/recommendations?q=pipeline" "$COOKIE" "<20ms per query"
+run search "search page: q=pipeline" "/recommendations?q=pipeline" "$COOKIE" "(see one client)"
+run search "search page, one client" "/recommendations?q=pipeline" "$COOKIE" "<20ms per query" 1 1
+run search "search: q=demining+caspian, 1 cl." "/recommendations?q=demining+caspian" "$COOKIE" "<20ms per query" 1 1
 run dashboard "dashboard /" "/" "$COOKIE" "p99<50ms"
 run api "API list: energy+in_progress" "/api/v1/recommendations?domain=energy&status=in_progress" "$AUTH" "(no target)"
 
