@@ -1,8 +1,11 @@
 package handlers_test
 
 import (
+	"encoding/json"
 	"io"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"policytracker/models"
@@ -60,5 +63,42 @@ func TestItemDetailCarriesNotesAndEvidence(t *testing.T) {
 	_, item = e.api("GET", base, tm, nil)
 	if evs := item["evidence"].([]any); len(evs) != 2 || evs[1].(map[string]any)["removed"] != true {
 		t.Fatalf("after removal: %v", evs)
+	}
+}
+
+// TestMalformedMultipartUploadAnswersJSON422: a multipart body that does
+// not parse is a 422 in the API's envelope, like any other bad upload.
+// fasthttp used to parse it while reading the request and answer by itself,
+// with the request line wiped: an HTML 400 page quoting its parser.
+func TestMalformedMultipartUploadAnswersJSON422(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token(e.user(models.RoleMember))
+	r := e.rec("R-11")
+	cases := []struct{ name, body string }{
+		{"a body that is not multipart", "garbage"},
+		{"a file part cut short", "--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.4 cut"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/api/v1/recommendations/"+itoa(r.ID)+"/evidence", strings.NewReader(c.body))
+			req.Header.Set("Content-Type", "multipart/form-data; boundary=xyz")
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := e.app.Test(req, -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var js map[string]any
+			raw := readBody(t, resp)
+			if err := json.Unmarshal([]byte(raw), &js); err != nil {
+				t.Fatalf("status %d, not JSON: %.200s", resp.StatusCode, raw)
+			}
+			errObj := wantAPIError(t, resp, js, http.StatusUnprocessableEntity, "invalid")
+			if fields, _ := errObj["fields"].(map[string]any); fields["file"] == nil {
+				t.Errorf("fields %v lack file", errObj["fields"])
+			}
+			if rows, files := e.evidenceOf(r.ID), e.evidenceFiles(); len(rows) != 0 || len(files) != 0 {
+				t.Errorf("left behind rows %d, files %v", len(rows), files)
+			}
+		})
 	}
 }

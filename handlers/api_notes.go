@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"time"
 
@@ -38,7 +39,7 @@ func readJSONInput(c *fiber.Ctx, dst any) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case err == nil:
-		if dec.More() {
+		if !atEnd(dec) {
 			return models.Invalid("body", "must hold a single JSON object")
 		}
 		return nil
@@ -48,6 +49,14 @@ func readJSONInput(c *fiber.Ctx, dst any) error {
 		return models.Invalid(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field")
 	}
 	return models.Invalid("body", "must be a JSON object")
+}
+
+// atEnd reports whether nothing but white space follows the decoded value:
+// text after it (a second object, a stray "}", a pasted log line) is a
+// mistake the client should hear about, not something to drop silently.
+func atEnd(dec *json.Decoder) bool {
+	_, err := dec.Token()
+	return errors.Is(err, io.EOF)
 }
 
 type noteInput struct {

@@ -153,6 +153,9 @@ func (s *Server) changeFromJSON(c *fiber.Ctx, body []byte) (models.Change, error
 	if err := dec.Decode(&raw); err != nil || raw == nil {
 		return models.Change{}, models.Invalid("body", "must be a JSON object")
 	}
+	if !atEnd(dec) {
+		return models.Change{}, models.Invalid("body", "must hold a single JSON object")
+	}
 	v := &models.ValidationError{}
 	var ch models.Change
 	for k := range raw {
@@ -161,8 +164,10 @@ func (s *Server) changeFromJSON(c *fiber.Ctx, body []byte) (models.Change, error
 		}
 	}
 	isNull := func(m json.RawMessage) bool { return string(bytes.TrimSpace(m)) == "null" }
-	if m, ok := raw["version"]; !ok || json.Unmarshal(m, &ch.Version) != nil || ch.Version < 1 {
+	if m, ok := raw["version"]; !ok {
 		v.Add("version", "is required: the version you last read")
+	} else if json.Unmarshal(m, &ch.Version) != nil || ch.Version < 1 {
+		v.Add("version", "must be the whole number you last read (1 or more)")
 	}
 	if m, ok := raw["status"]; ok {
 		var st models.Status

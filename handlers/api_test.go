@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"sort"
@@ -204,6 +205,10 @@ func TestAPIPatch(t *testing.T) {
 		{"malformed JSON", `{"version": 1, "status": `, "body"},
 		{"a JSON array", `[1, 2]`, "body"},
 		{"an empty body", ``, "body"},
+		{"text after the JSON object", `{"version": 1, "priority": "high"} trailing`, "body"},
+		{"a second JSON object", `{"version": 1, "priority": "high"} {"priority": "low"}`, "body"},
+		{"a NUL character in a tag", `{"version": 1, "tags": ["a\u0000b"]}`, "tags"},
+		{"a NUL character in the reason", `{"version": 1, "status": "stalled", "reason": "x\u0000"}`, "reason"},
 	}
 	for _, tc := range invalid {
 		t.Run(tc.name+" answers 422 with the field", func(t *testing.T) {
@@ -223,6 +228,15 @@ func TestAPIPatch(t *testing.T) {
 		})
 	}
 
+	t.Run("a version that is not a number says so, not that it is missing", func(t *testing.T) {
+		for _, body := range []string{`{"version": "1"}`, `{"version": 0}`, `{"version": 1.5}`} {
+			resp, js := e.api(http.MethodPatch, path("R-20"), tok, body)
+			errObj := wantAPIError(t, resp, js, http.StatusUnprocessableEntity, "invalid")
+			if fields, _ := errObj["fields"].(map[string]any); !strings.Contains(fmt.Sprint(fields["version"]), "whole number") {
+				t.Errorf("%s: fields %v", body, fields)
+			}
+		}
+	})
 	t.Run("a stale version answers 409 with the current item", func(t *testing.T) {
 		if resp, _ := e.api(http.MethodPatch, path("R-21"), tok, map[string]any{"version": 1, "priority": "high"}); resp.StatusCode != 200 {
 			t.Fatalf("first patch: %d", resp.StatusCode)
@@ -265,4 +279,48 @@ func TestAPIMe(t *testing.T) {
 	if _, leaked := js["password_hash"]; leaked {
 		t.Error("password hash leaked")
 	}
+}
+
+// TestQueryTextNoFilterCanMeanIsRefused: a query value with NUL (%00) or
+// bytes that are not UTF-8 is a 422 on every route. Before, SQLite cut the
+// search at the NUL and listed everything, and PostgreSQL answered 500.
+func TestQueryTextNoFilterCanMeanIsRefused(t *testing.T) {
+	e := newEnv(t)
+	u := e.user(models.RoleViewer)
+	tok := e.token(u)
+	b, _ := e.signIn(u)
+	cases := []struct{ name, path, field string }{
+		{"a NUL in the list search", "/api/v1/recommendations?q=%00", "q"},
+		{"a NUL in the tag filter", "/api/v1/recommendations?tag=a%00", "tag"},
+		{"broken UTF-8 in the list search", "/api/v1/recommendations?q=%FF%FE", "q"},
+		{"a NUL in the activity feed's code", "/api/v1/events?code=%00", "code"},
+		{"a NUL in the summary's search", "/api/v1/summary?q=%00", "q"},
+		{"a NUL in an export's search", "/api/v1/export?format=csv&q=%00", "q"},
+		{"a NUL in a parameter name", "/api/v1/recommendations?a%00=1", "a\x00"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name+" answers 422", func(t *testing.T) {
+			resp, js := e.api(http.MethodGet, tc.path, tok, nil)
+			errObj := wantAPIError(t, resp, js, http.StatusUnprocessableEntity, "invalid")
+			fields, _ := errObj["fields"].(map[string]any)
+			if len(fields) != 1 || fields[tc.field] == nil {
+				t.Errorf("fields %v, want one for %q", fields, tc.field)
+			}
+		})
+	}
+	t.Run("the list page answers 422 with the message", func(t *testing.T) {
+		resp, body := b.get("/recommendations?q=%00")
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "must not contain the NUL character") {
+			t.Errorf("status %d:\n%.300s", resp.StatusCode, body)
+		}
+	})
+	t.Run("an anonymous API call still answers 401", func(t *testing.T) {
+		resp, js := e.api(http.MethodGet, "/api/v1/recommendations?q=%00", "", nil)
+		wantAPIError(t, resp, js, http.StatusUnauthorized, "unauthorized")
+	})
+	t.Run("ordinary text in other scripts passes", func(t *testing.T) {
+		if resp, js := e.api(http.MethodGet, "/api/v1/recommendations?q=%C3%BC", tok, nil); resp.StatusCode != 200 {
+			t.Errorf("status %d: %v", resp.StatusCode, js)
+		}
+	})
 }

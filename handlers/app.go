@@ -83,6 +83,12 @@ func New(store *models.Store, cfg Config) (*fiber.App, error) {
 		ErrorHandler:          s.errorHandler,
 		DisableStartupMessage: true,
 		AppName:               "policytracker",
+
+		// Parse multipart bodies when a handler asks, not while reading the
+		// request: fasthttp answers a malformed one itself after wiping the
+		// request line, so the API's client got an HTML page quoting the
+		// parser instead of its JSON 422.
+		DisablePreParseMultipartForm: true,
 	})
 	app.Use(recover.New(recover.Config{EnableStackTrace: false}))
 	app.Use(s.securityHeaders)
@@ -90,6 +96,7 @@ func New(store *models.Store, cfg Config) (*fiber.App, error) {
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(views.Static()), MaxAge: 3600}))
 	app.Get("/healthz", s.healthz)
 	app.Use(s.authenticate)
+	app.Use(s.checkQuery)
 	s.routes(app)
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return app, nil

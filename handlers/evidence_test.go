@@ -246,6 +246,9 @@ func TestLinksAndCitationsAreChecked(t *testing.T) {
 		{"unknown kind is refused", map[string]any{"kind": "video", "title": "x"}, 422, "kind"},
 		{"unknown field is refused", map[string]any{"kind": "link", "url": "https://example.org", "title": "x", "colour": "red"}, 422, "colour"},
 		{"not json is refused", "kind=link", 422, "body"},
+		{"a NUL in the title is refused", `{"kind": "link", "url": "https://example.org", "title": "x\u0000"}`, 422, "title"},
+		{"a NUL in the citation is refused", `{"kind": "citation", "title": "x", "citation": "Act\u0000"}`, 422, "citation"},
+		{"text after the object is refused", `{"kind": "link", "url": "https://example.org", "title": "x"} }`, 422, "body"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -190,6 +190,40 @@ func TestNoteFormRefusesEmptyNotes(t *testing.T) {
 	}
 }
 
+// TestNotesRefuseTextNoDatabaseCanHold: a form posted in another encoding
+// (bytes that are not UTF-8) or a NUL character is a 422 that stores
+// nothing. SQLite kept such bytes and the CSV and Markdown exports stopped
+// being UTF-8; PostgreSQL answered 500.
+func TestNotesRefuseTextNoDatabaseCanHold(t *testing.T) {
+	e := newEnv(t)
+	m := e.user(models.RoleMember)
+	tok := e.token(m)
+	b := e.browser()
+	b.login(m)
+	r := e.rec("R-19")
+	path := "/recommendations/" + itoa(r.ID)
+	t.Run("a form note in Latin-1 answers 422", func(t *testing.T) {
+		resp, body := b.post(path+"/notes", url.Values{"body": {"caf\xe9 au lait"}}, path)
+		if resp.StatusCode != 422 || !strings.Contains(body, "not valid UTF-8") {
+			t.Errorf("status %d", resp.StatusCode)
+		}
+	})
+	t.Run("an API note with NUL answers 422", func(t *testing.T) {
+		resp, js := e.api(http.MethodPost, "/api/v1"+path+"/notes", tok, `{"body": "a\u0000b"}`)
+		errObj := wantAPIError(t, resp, js, 422, "invalid")
+		if fields, _ := errObj["fields"].(map[string]any); fields["body"] == nil {
+			t.Errorf("fields %v", errObj["fields"])
+		}
+	})
+	t.Run("an API note with text after the object answers 422", func(t *testing.T) {
+		resp, js := e.api(http.MethodPost, "/api/v1"+path+"/notes", tok, `{"body": "ok"} }`)
+		wantAPIError(t, resp, js, 422, "invalid")
+	})
+	if notes, _ := e.store.Notes(context.Background(), r.ID); len(notes) != 0 {
+		t.Fatalf("stored %d notes", len(notes))
+	}
+}
+
 func TestOnlyTheAuthorEditsAndAdminsDeleteAny(t *testing.T) {
 	e := newEnv(t)
 	author := e.user(models.RoleMember)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 
@@ -30,7 +31,10 @@ func (s *Store) Backup(ctx context.Context, dest string) error {
 		return fmt.Errorf("backup: %w", err)
 	}
 	// Verify the copy before calling it a backup.
-	check, err := gorm.Open(sqlite.Open("file:"+abs+"?mode=ro"), &gorm.Config{Logger: logger.Discard})
+	// As a URI, the path is escaped: a raw "?", "#" or "%" in it made SQLite
+	// check some other file (even create an empty one and call it "ok").
+	uri := (&url.URL{Scheme: "file", Path: abs, RawQuery: "mode=ro"}).String()
+	check, err := gorm.Open(sqlite.Open(uri), &gorm.Config{Logger: logger.Discard})
 	if err != nil {
 		return fmt.Errorf("backup: open copy: %w", err)
 	}

@@ -72,6 +72,9 @@ func (n *NewEvidence) Validate(latest string) error {
 			v.Add(field, "cannot be in the future")
 		}
 	}
+	checkText(v, "url", n.URL)
+	checkText(v, "publisher", n.Publisher)
+	checkText(v, "citation", n.Citation)
 	switch n.Kind {
 	case EvidenceLink:
 		if n.URL == "" {
@@ -104,6 +107,7 @@ func (n *NewEvidence) Validate(latest string) error {
 }
 
 func validateTitle(v *ValidationError, title string) {
+	checkText(v, "title", title)
 	if title == "" {
 		v.Add("title", "is required")
 	} else if len(title) > 300 {
@@ -200,6 +204,9 @@ func (s *Store) RemoveEvidence(ctx context.Context, actor *User, id int64, reaso
 	reason = strings.TrimSpace(reason)
 	if len(reason) > 2000 {
 		return nil, Invalid("reason", "is too long (2,000 characters at most)")
+	}
+	if msg := TextProblem(reason); msg != "" {
+		return nil, Invalid("reason", msg)
 	}
 	var e *Evidence
 	err := s.w(ctx).Transaction(func(tx *gorm.DB) error {

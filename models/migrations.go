@@ -161,12 +161,17 @@ CREATE TABLE settings (
 	// the index alone and its page of 50 rows comes in code order without a
 	// sort (0.3 ms). The single-column indexes are prefixes of the new ones.
 	// On SQLite it also adds the full-text index that narrows text search
-	// (dialect.go, sqliteSearchIndex).
+	// (dialect.go, sqliteSearchIndex). The partial index holds just the
+	// field changes that "as of" undoes (not the notes' and evidence's
+	// events, which are most of the log): reading a year of them took 27 ms
+	// in SQLite for 100,000 events, 3 ms from this index when the query
+	// selects only the indexed columns.
 	{3, "list filter indexes and search index", `
 CREATE INDEX idx_recommendations_status_domain_code ON recommendations (status, domain, code);
 CREATE INDEX idx_recommendations_domain_code ON recommendations (domain, code);
 DROP INDEX idx_recommendations_status;
 DROP INDEX idx_recommendations_domain;
+CREATE INDEX idx_events_field_changes ON events (created_at, id, recommendation_id, field, old_value) WHERE field <> '' AND recommendation_id IS NOT NULL;
 {{search_index}}
 `},
 	// 4: the dashboard (models/dashboard.go), measured at 10,000 items. Its

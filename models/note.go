@@ -28,6 +28,9 @@ const (
 
 func validateNoteBody(body string) (string, error) {
 	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
+	if msg := TextProblem(body); msg != "" {
+		return "", Invalid("body", msg)
+	}
 	switch {
 	case body == "":
 		return "", Invalid("body", "Write something first: the note is empty.")

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -169,5 +170,39 @@ func TestPostgresStoreFlows(t *testing.T) {
 	}
 	if _, err := store.UserByToken(ctx, secret); err == nil {
 		t.Fatal("revoked token still works")
+	}
+}
+
+// TestPostgresRefusesTextItCannotStore: PostgreSQL's text type refuses NUL
+// and broken UTF-8 with an error of its own, which reached people as a 500
+// (a login form posting %00, a note with \u0000). The store now answers as
+// it does on SQLite: not found, or a field error.
+func TestPostgresRefusesTextItCannotStore(t *testing.T) {
+	store := openPostgres(t, time.Now)
+	ctx := context.Background()
+	if _, err := seed.Load(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	m, err := store.CreateUser(ctx, nil, models.NewUser{Email: "mia@example.org", Name: "Mia", Role: models.RoleMember, Password: "correct horse battery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := store.RecommendationByCode(ctx, "R-02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{"mia\x00@example.org", "mi\xe9@example.org"} {
+		if _, err := store.UserByEmail(ctx, email); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("UserByEmail(%q): %v, want not found", email, err)
+		}
+	}
+	for _, body := range []string{"a\x00b", "caf\xe9"} {
+		var ve *models.ValidationError
+		if _, err := store.AddNote(ctx, m, r.ID, body); !errors.As(err, &ve) || ve.Fields["body"] == "" {
+			t.Errorf("AddNote(%q): %v, want a field error on body", body, err)
+		}
+	}
+	if notes, err := store.Notes(ctx, r.ID); err != nil || len(notes) != 0 {
+		t.Errorf("notes %d, %v", len(notes), err)
 	}
 }

@@ -79,6 +79,10 @@ func (c CatalogItem) Validate() error {
 	if !codePattern(c.Code) {
 		v.Add("code", "must look like R-01")
 	}
+	checkText(v, "title", c.Title)
+	checkText(v, "summary", c.Summary)
+	checkText(v, "actor", c.Actor)
+	checkText(v, "keywords", c.Keywords...)
 	if strings.TrimSpace(c.Title) == "" {
 		v.Add("title", "is required")
 	} else if len(c.Title) > 200 {
@@ -94,6 +98,8 @@ func (c CatalogItem) Validate() error {
 		if strings.TrimSpace(src.Quote) == "" {
 			v.Add(fmt.Sprintf("sources[%d].quote", i), "is required")
 		}
+		checkText(v, fmt.Sprintf("sources[%d].quote", i), src.Quote)
+		checkText(v, fmt.Sprintf("sources[%d].chapter", i), src.Chapter, src.ChapterTitle)
 		if src.Page < 1 || (src.EndPage != 0 && src.EndPage < src.Page) {
 			v.Add(fmt.Sprintf("sources[%d].page", i), "is not a valid page")
 		}

@@ -173,6 +173,26 @@ func (s *Store) Recommendations(ctx context.Context, f Filter) (Page[Recommendat
 	if err := base.Count(&out.Total).Error; err != nil {
 		return out, fmt.Errorf("models: count recommendations: %w", err)
 	}
+	return out, s.findPage(ctx, f, today, &out)
+}
+
+// RecommendationsWithFacets is Recommendations and FacetCounts together, for
+// the list page: the page's total is a sum of the facet rows, which saves
+// the separate COUNT (on a search, one pass of three over the matches).
+func (s *Store) RecommendationsWithFacets(ctx context.Context, f Filter) (Page[Recommendation], Facets, error) {
+	if err := f.Validate(); err != nil {
+		return Page[Recommendation]{}, Facets{}, err
+	}
+	facets, total, err := s.facetCounts(ctx, f)
+	if err != nil {
+		return Page[Recommendation]{}, Facets{}, err
+	}
+	out := Page[Recommendation]{Page: f.Page, PerPage: f.PerPage, Total: total}
+	return out, facets, s.findPage(ctx, f, s.now().Format("2006-01-02"), &out)
+}
+
+// findPage loads the items of out's page, in f's order, with their owners.
+func (s *Store) findPage(ctx context.Context, f Filter, today string, out *Page[Recommendation]) error {
 	order := sortColumns["code"]
 	if f.Sort != "" {
 		order = sortColumns[f.Sort]
@@ -180,9 +200,9 @@ func (s *Store) Recommendations(ctx context.Context, f Filter) (Page[Recommendat
 	q := s.applyFilter(s.r(ctx), f, today).Omit("search_text").Preload("Owner").
 		Order(order).Limit(f.PerPage).Offset((f.Page - 1) * f.PerPage)
 	if err := q.Find(&out.Items).Error; err != nil {
-		return out, fmt.Errorf("models: list recommendations: %w", err)
+		return fmt.Errorf("models: list recommendations: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // Counts groups the items matching f (ignoring f's own value for the
@@ -223,6 +243,12 @@ type Facets struct {
 // serves all of them. Measured on 10,000 items: three counting queries
 // 3.5 ms → one 0.6 ms; a search page 4 LIKE scans → 2.
 func (s *Store) FacetCounts(ctx context.Context, f Filter) (Facets, error) {
+	facets, _, err := s.facetCounts(ctx, f)
+	return facets, err
+}
+
+// facetCounts also returns how many items match all of f.
+func (s *Store) facetCounts(ctx context.Context, f Filter) (Facets, int64, error) {
 	rest := f
 	rest.Status, rest.Domain, rest.Sort, rest.Page, rest.PerPage = "", "", "", 0, 0
 	type row struct {
@@ -232,15 +258,20 @@ func (s *Store) FacetCounts(ctx context.Context, f Filter) (Facets, error) {
 	var rows []row
 	q := s.applyFilter(s.r(ctx).Model(&Recommendation{}), rest, s.now().Format("2006-01-02"))
 	if err := q.Select("status, domain, COUNT(*) AS n").Group("status, domain").Scan(&rows).Error; err != nil {
-		return Facets{}, fmt.Errorf("models: count facets: %w", err)
+		return Facets{}, 0, fmt.Errorf("models: count facets: %w", err)
 	}
 	out := Facets{Status: map[string]int64{}, Domain: map[string]int64{}}
+	var total int64
 	for _, r := range rows {
-		if f.Domain == "" || f.Domain == r.Domain {
+		domainOK, statusOK := f.Domain == "" || f.Domain == r.Domain, statusMatches(f.Status, Status(r.Status))
+		if domainOK {
 			out.Status[r.Status] += r.N
 		}
-		if statusMatches(f.Status, Status(r.Status)) {
+		if statusOK {
 			out.Domain[r.Domain] += r.N
+		}
+		if domainOK && statusOK {
+			total += r.N
 		}
 		out.Catalog += r.N
 	}
@@ -248,10 +279,10 @@ func (s *Store) FacetCounts(ctx context.Context, f Filter) (Facets, error) {
 	if rest != (Filter{}) {
 		out.Catalog = 0
 		if err := s.r(ctx).Model(&Recommendation{}).Count(&out.Catalog).Error; err != nil {
-			return Facets{}, fmt.Errorf("models: count recommendations: %w", err)
+			return Facets{}, 0, fmt.Errorf("models: count recommendations: %w", err)
 		}
 	}
-	return out, nil
+	return out, total, nil
 }
 
 // statusMatches is applyFilter's status clause for one value.

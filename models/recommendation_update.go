@@ -109,6 +109,7 @@ func (s *Store) applyChange(tx *gorm.DB, actor *User, cur *Recommendation, ch Ch
 	if len(reason) > 2000 {
 		v.Add("reason", "is too long (2,000 characters at most)")
 	}
+	checkText(v, "reason", reason)
 	if ch.Status != nil && *ch.Status != cur.Status {
 		st := *ch.Status
 		switch {
@@ -195,6 +196,9 @@ func (s *Store) applyChange(tx *gorm.DB, actor *User, cur *Recommendation, ch Ch
 				v.Add("tags", "each tag is 40 characters at most")
 			}
 		}
+		// The raw tags: normalising lower-cases, which turns broken bytes
+		// into U+FFFD that would then pass.
+		checkText(v, "tags", *ch.Tags...)
 		next.Tags = joinList(tags)
 	}
 	if err := v.Err(); err != nil {

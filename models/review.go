@@ -63,6 +63,8 @@ func (s *Store) RejectEvidence(ctx context.Context, actor *User, id int64, reaso
 			return Invalid("reason", "Say why the evidence is rejected, so it can be fixed.")
 		case len(reason) > 2000:
 			return Invalid("reason", "is too long (2,000 characters at most)")
+		case TextProblem(reason) != "":
+			return Invalid("reason", TextProblem(reason))
 		}
 		if e.RejectedByID != nil && e.RejectReason == reason {
 			return nil
@@ -129,6 +131,9 @@ func (s *Store) setReviewRequested(ctx context.Context, actor *User, recID int64
 	note = strings.TrimSpace(note)
 	if len(note) > 2000 {
 		return nil, Invalid("reason", "is too long (2,000 characters at most)")
+	}
+	if msg := TextProblem(note); msg != "" {
+		return nil, Invalid("reason", msg)
 	}
 	var out *Recommendation
 	err := s.w(ctx).Transaction(func(tx *gorm.DB) error {

@@ -99,9 +99,11 @@ func Open(opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A small read pool: WAL lets these run beside the writer.
-	rdb.SetMaxOpenConns(2)
-	rdb.SetMaxIdleConns(2)
+	// A small read pool: WAL lets these run beside the writer. On 2 cores,
+	// 2, 4, 8 or 16 readers served 64 concurrent list requests equally fast
+	// (cmd/ptbench BenchmarkPagesParallel: ~1.4 ms/op, ~2.5 CPU-ms each).
+	rdb.SetMaxOpenConns(4)
+	rdb.SetMaxIdleConns(4)
 	s.db, s.read, s.dialect = w, r, "sqlite"
 	return s, nil
 }

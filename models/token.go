@@ -30,6 +30,9 @@ func (s *Store) CreateToken(ctx context.Context, actor *User, userID int64, name
 	if len(name) > 100 {
 		return nil, "", Invalid("name", "is too long (100 characters at most)")
 	}
+	if msg := TextProblem(name); msg != "" {
+		return nil, "", Invalid("name", msg)
+	}
 	if name == "" {
 		name = "API token"
 	}

@@ -29,6 +29,7 @@ func (n *NewUser) Validate() error {
 	if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email || len(n.Email) > 254 {
 		v.Add("email", "is not a valid e-mail address")
 	}
+	checkText(v, "name", n.Name)
 	if n.Name == "" {
 		v.Add("name", "is required")
 	} else if len(n.Name) > 100 {
@@ -130,6 +131,11 @@ func (s *Store) User(ctx context.Context, id int64) (*User, error) {
 
 // UserByEmail loads an account by e-mail.
 func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
+	// No account can have such an address, and PostgreSQL would refuse the
+	// query itself (a login form posting %00 got a 500).
+	if TextProblem(email) != "" {
+		return nil, fmt.Errorf("models: user %q: %w", email, ErrNotFound)
+	}
 	var u User
 	err := s.r(ctx).First(&u, "email = ?", NormaliseEmail(email)).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {

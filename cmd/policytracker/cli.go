@@ -149,11 +149,16 @@ func usageErr(format string, a ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{errUsage}, a...)...)
 }
 
+// oneLine joins a message's lines: cutting at the first one lost the cause
+// of errors that put it on the next line (PostgreSQL's "failed to connect
+// to …:" is followed by why).
 func oneLine(err error) string {
-	msg := err.Error()
-	msg = strings.TrimPrefix(msg, "usage: ")
-	if i := strings.IndexByte(msg, '\n'); i >= 0 {
-		msg = msg[:i]
+	msg := strings.TrimPrefix(err.Error(), "usage: ")
+	var parts []string
+	for _, line := range strings.FieldsFunc(msg, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if line = strings.TrimSpace(line); line != "" {
+			parts = append(parts, line)
+		}
 	}
-	return msg
+	return strings.Join(parts, " ")
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -205,7 +206,7 @@ func TestTokenCommands(t *testing.T) {
 		{"create for an unknown user fails", []string{"token", "create", "--email", "nobody@example.org"}, 1, "nobody@example.org"},
 		{"create needs an e-mail", []string{"token", "create"}, 2, "--email"},
 		{"revoke needs a numeric id", []string{"token", "revoke", "--id", "abc"}, 2, "--id"},
-		{"revoke of an unknown id fails", []string{"token", "revoke", "--id", "999"}, 1, "not found"},
+		{"revoke of an unknown id fails", []string{"token", "revoke", "--id", "999"}, 1, "policytracker token: token 999 not found"},
 		{"an unknown token subcommand is a usage error", []string{"token", "rotate"}, 2, "unknown token subcommand"},
 	}
 	for _, tc := range failures {
@@ -313,6 +314,25 @@ func TestSeedAndBackup(t *testing.T) {
 			t.Errorf("copy: integrity %q, %d items", check, n)
 		}
 	})
+	// The copy is checked through a file: URI; these characters in a raw
+	// path made SQLite check (and create) some other file.
+	for _, name := range []string{"a?b.db", "c#d.db", "e%41f.db", "g h.db"} {
+		t.Run("backup to "+name+" writes and checks exactly that file", func(t *testing.T) {
+			out := t.TempDir()
+			target := filepath.Join(out, name)
+			code, stdout, stderr := cli(t, dir, "", "backup", "-o", target)
+			if code != 0 || !strings.Contains(stdout, target) {
+				t.Fatalf("backup: %d %q %q", code, stdout, stderr)
+			}
+			entries, _ := os.ReadDir(out)
+			if len(entries) != 1 || entries[0].Name() != name {
+				t.Fatalf("folder holds %v, want only %s", entries, name)
+			}
+			if fi, _ := entries[0].Info(); fi.Size() == 0 {
+				t.Error("the copy is empty")
+			}
+		})
+	}
 	t.Run("backup refuses to overwrite a file", func(t *testing.T) {
 		before, _ := os.ReadFile(target)
 		code, _, errOut := cli(t, dir, "", "backup", "-o", target)
@@ -322,4 +342,24 @@ func TestSeedAndBackup(t *testing.T) {
 			t.Error("the existing file was changed")
 		}
 	})
+}
+
+// TestFailureMessagesStayOnOneLine: a multi-line error (PostgreSQL's
+// "failed to connect to …:" puts the cause on the next line) is joined,
+// not cut, so the one line still says why.
+func TestFailureMessagesStayOnOneLine(t *testing.T) {
+	cases := []struct{ name, err, want string }{
+		{"a one-line error is kept", "cannot read x.csv: no such file", "cannot read x.csv: no such file"},
+		{"the usage marker is dropped", "usage: --format must be one of md, csv", "--format must be one of md, csv"},
+		{"the cause on the next line is kept", "failed to connect to `user=pt`:\n\t127.0.0.1:1: connection refused",
+			"failed to connect to `user=pt`: 127.0.0.1:1: connection refused"},
+		{"blank and CRLF lines are dropped", "first\r\n\r\n  second  \n", "first second"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := oneLine(errors.New(c.err)); got != c.want {
+				t.Errorf("oneLine = %q, want %q", got, c.want)
+			}
+		})
+	}
 }

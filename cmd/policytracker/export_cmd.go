@@ -85,6 +85,12 @@ func cmdExport(ctx context.Context, args []string, _ io.Reader, out, errOut io.W
 // into place only when everything was written, so a failed export never
 // leaves half a file (nor clobbers an older good one).
 func writeFileAtomically(dest string, write func(io.Writer) error) (err error) {
+	// Checked first: the rename would fail only at the end, with a message
+	// naming the temporary file, after a temporary file was made in the
+	// directory's parent.
+	if fi, serr := os.Stat(dest); serr == nil && fi.IsDir() {
+		return fmt.Errorf("cannot write %s: it is a directory", dest)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("cannot write %s: %w", dest, errors.Unwrap(err))

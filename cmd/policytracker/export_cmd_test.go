@@ -110,6 +110,7 @@ func TestExportCommandRefusesBadInput(t *testing.T) {
 		{"unknown owner", []string{"--format", "csv", "--owner", "nobody@example.org"}, 2, "--owner"},
 		{"stray argument", []string{"--format", "csv", "extra"}, 2, "unexpected argument"},
 		{"folder that does not exist", []string{"--format", "csv", "-o", filepath.Join(dir, "no", "such", "x.csv")}, 1, "cannot write"},
+		{"a folder as the output file", []string{"--format", "csv", "-o", dir}, 1, "cannot write " + dir + ": it is a directory"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -218,5 +219,49 @@ func TestImportInvalidFileReportsEveryRowAndChangesNothing(t *testing.T) {
 	}
 	if code, _, stderr := cli(t, dir, "", "import"); code != 2 || !strings.Contains(stderr, "which file") {
 		t.Fatalf("no file: exit %d %s", code, stderr)
+	}
+}
+
+// TestImportOfWhatCannotBeReadSaysWhy: one line naming the file once with
+// the reason, and nothing changes.
+func TestImportOfWhatCannotBeReadSaysWhy(t *testing.T) {
+	dir := seededData(t)
+	tmp := t.TempDir()
+	cases := []struct{ name, path, contains string }{
+		{"a file that does not exist", filepath.Join(tmp, "nope.csv"), "no such file or directory"},
+		{"a folder", tmp, "cannot read " + tmp + ": it is a directory, not a file"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := eventCount(t, dir)
+			code, stdout, stderr := cli(t, dir, "", "import", c.path)
+			wantOneLine(t, code, 1, stderr, c.contains)
+			if n := strings.Count(stderr, c.path); n != 1 {
+				t.Errorf("the path appears %d times: %q", n, stderr)
+			}
+			if stdout != "" || eventCount(t, dir) != before {
+				t.Errorf("stdout %q, events %d → %d", stdout, before, eventCount(t, dir))
+			}
+		})
+	}
+}
+
+// TestImportOfTextNoDatabaseCanHoldIsAProblemOfItsRow: a CSV saved in
+// Latin-1, or with a NUL, is refused row by row like any other problem.
+// SQLite used to store the bytes, and the exports stopped being UTF-8.
+func TestImportOfTextNoDatabaseCanHoldIsAProblemOfItsRow(t *testing.T) {
+	dir := seededData(t)
+	file := filepath.Join(t.TempDir(), "latin1.csv")
+	os.WriteFile(file, []byte("code,title,summary\nR-05,Caf\xe9 policy,\nR-06,Fine,a\x00b\n"), 0o644)
+	code, stdout, stderr := cli(t, dir, "", "import", file)
+	wantOneLine(t, code, 1, stderr, "nothing was imported")
+	for _, want := range []string{"line 2 (R-05): title: is not valid UTF-8 text", "line 3 (R-06): summary: must not contain the NUL character"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("report lacks %q:\n%s", want, stdout)
+		}
+	}
+	s := openData(t, dir)
+	if r, err := s.RecommendationByCode(context.Background(), "R-05"); err != nil || strings.Contains(r.Title, "Caf") {
+		t.Errorf("R-05 %q, %v", r.Title, err)
 	}
 }

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
+
+	"policytracker/models"
 )
 
 func cmdToken(ctx context.Context, args []string, _ io.Reader, out, errOut io.Writer) error {
@@ -60,6 +63,9 @@ func cmdToken(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 		fmt.Fprintf(out, "token %d for %s (%s); shown once:\n%s\n", t.ID, u.Email, t.Name, secret)
 	case "revoke":
 		if err := store.RevokeToken(ctx, nil, id); err != nil {
+			if errors.Is(err, models.ErrNotFound) {
+				return fmt.Errorf("token %d not found", id)
+			}
 			return err
 		}
 		fmt.Fprintf(out, "token %d revoked\n", id)

@@ -11,7 +11,7 @@
 #   PORT=…        listen port (default: a free one in 18000–18999)
 #   PT_BIN=…      a built policytracker binary (default: built from this tree)
 #   OUT=…         where raw outputs go (default: a new /tmp/ptbench-load.* dir)
-#   RUNS="list item search dashboard api export asof"   which parts to run
+#   RUNS="list item search dashboard api baseline export asof"   which parts to run
 #
 # It starts the server, logs in through the login form like a browser, runs
 # wrk against each page, times the CLI exports under /usr/bin/time -v and the
@@ -26,7 +26,7 @@ DURATION=${DURATION:-20}
 CONNS=${CONNS:-64}
 THREADS=${THREADS:-2}
 OUT=${OUT:-$(mktemp -d /tmp/ptbench-load.XXXXXX)}
-RUNS=${RUNS:-list item search dashboard api export asof}
+RUNS=${RUNS:-list item search dashboard api baseline export asof}
 wanted() { [[ " $RUNS " == *" $1 "* ]]; }
 mkdir -p "$OUT"
 
@@ -90,7 +90,7 @@ COOKIE="Cookie: pt_session=$SESSION"
 TOKEN=$(timeout 60 "$PT_BIN" token create --data "$DATA" --email "$EMAIL" --name "load.sh" | tail -1)
 AUTH="Authorization: Bearer $TOKEN"
 
-# A mid-catalog item (R-5000 with the default data set) for the item page.
+# A mid-catalog item (the 5,000th by code) for the item page.
 ITEM_ID=$(curl -fsS --max-time 10 -H "$AUTH" "$BASE/api/v1/recommendations?sort=code&per_page=1&page=5000" | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
 [ -n "$ITEM_ID" ] || ITEM_ID=1
 
@@ -136,6 +136,10 @@ run search "search page, one client" "/recommendations?q=pipeline" "$COOKIE" "<2
 run search "search: q=demining+caspian, 1 cl." "/recommendations?q=demining+caspian" "$COOKIE" "<20ms per query" 1 1
 run dashboard "dashboard /" "/" "$COOKIE" "p99<50ms"
 run api "API list: energy+in_progress" "/api/v1/recommendations?domain=energy&status=in_progress" "$AUTH" "(no target)"
+# What the stack costs without the pages: fiber alone, then fiber plus the
+# session lookup (the floor under every page above).
+run baseline "baseline: /healthz" "/healthz" "X-Bench: 1" "(no target)"
+run baseline "baseline: /api/v1/me (session)" "/api/v1/me" "$COOKIE" "(no target)"
 
 # Exports through the CLI: wall time and peak memory (max RSS).
 EXPORTS=()

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"policytracker/models"
@@ -28,7 +29,7 @@ func run(args []string, out, errOut io.Writer) int {
 		return 2
 	}
 	if err := cmdGen(context.Background(), args[1:], out); err != nil {
-		fmt.Fprintln(errOut, "ptbench gen: "+err.Error())
+		fmt.Fprintln(errOut, "ptbench gen: "+strings.TrimPrefix(err.Error(), "usage: "))
 		if errors.Is(err, errUsage) {
 			return 2
 		}
