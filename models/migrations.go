@@ -184,6 +184,14 @@ CREATE INDEX idx_recommendations_figures ON recommendations (domain, status, pro
 CREATE INDEX idx_recommendations_due ON recommendations (due_date, code);
 CREATE INDEX idx_recommendations_review ON recommendations (review_requested, updated_at);
 `},
+	// Number 2 was reserved during development and never shipped.
+	//
+	// seed_hash records which version of the embedded catalog entry was last
+	// applied to an item, so start-up seeding updates text only when the
+	// catalog itself changed, never over text a team imported since.
+	{5, "catalog seed hash", `
+ALTER TABLE recommendations ADD COLUMN seed_hash TEXT NOT NULL DEFAULT ''
+`},
 }
 
 // Migrate applies every migration not yet recorded in schema_migrations,

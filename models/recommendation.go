@@ -2,6 +2,9 @@ package models
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -125,6 +128,28 @@ type UpsertResult struct {
 // never touched. Each item that changes gets an event, so the history
 // shows when the catalog text moved.
 func (s *Store) UpsertCatalog(ctx context.Context, items []CatalogItem, actorID *int64) (UpsertResult, error) {
+	return s.upsertCatalog(ctx, items, actorID, false)
+}
+
+// SeedCatalog is UpsertCatalog for the embedded catalog at start-up. It
+// remembers a hash of each entry it applied and leaves an item alone while
+// its entry is unchanged, even if the item's text differs: that text was
+// imported by the team on purpose, and a restart must not undo it. When the
+// catalog entry itself changes (a corrected quote, a new source), the new
+// report text is applied.
+func (s *Store) SeedCatalog(ctx context.Context, items []CatalogItem) (UpsertResult, error) {
+	return s.upsertCatalog(ctx, items, nil, true)
+}
+
+// Hash identifies a catalog entry's content.
+func (c CatalogItem) Hash() string {
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	_ = enc.Encode(c) // a struct of strings and ints always encodes
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (s *Store) upsertCatalog(ctx context.Context, items []CatalogItem, actorID *int64, seeding bool) (UpsertResult, error) {
 	var res UpsertResult
 	for _, it := range items {
 		if err := it.Validate(); err != nil {
@@ -143,6 +168,9 @@ func (s *Store) UpsertCatalog(ctx context.Context, items []CatalogItem, actorID 
 					Strength: it.Strength, Keywords: joinList(it.Keywords), Status: StatusNotStarted,
 					Priority: PriorityMedium, Version: 1, SearchText: search,
 				}
+				if seeding {
+					rec.SeedHash = it.Hash()
+				}
 				if err := tx.Omit("Owner", "Sources").Create(&rec).Error; err != nil {
 					return fmt.Errorf("insert %s: %w", it.Code, err)
 				}
@@ -159,13 +187,26 @@ func (s *Store) UpsertCatalog(ctx context.Context, items []CatalogItem, actorID 
 			if err != nil {
 				return fmt.Errorf("load %s: %w", it.Code, err)
 			}
+			if seeding && cur.SeedHash == it.Hash() {
+				res.Unchanged++
+				continue
+			}
 			if catalogEqual(cur, it) && cur.SearchText == search {
+				if seeding {
+					// Same text, first seen by this version: remember it quietly.
+					if err := tx.Model(&Recommendation{}).Where("id = ?", cur.ID).Update("seed_hash", it.Hash()).Error; err != nil {
+						return err
+					}
+				}
 				res.Unchanged++
 				continue
 			}
 			upd := map[string]any{
 				"title": it.Title, "summary": it.Summary, "domain": it.Domain, "actor": it.Actor,
 				"strength": it.Strength, "keywords": joinList(it.Keywords), "search_text": search,
+			}
+			if seeding {
+				upd["seed_hash"] = it.Hash()
 			}
 			if err := tx.Model(&Recommendation{}).Where("id = ?", cur.ID).Updates(upd).Error; err != nil {
 				return fmt.Errorf("update %s: %w", it.Code, err)

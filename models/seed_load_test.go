@@ -91,8 +91,26 @@ func TestSeedLoadIsIdempotentAndKeepsTeamData(t *testing.T) {
 		wantTracking(t)
 	})
 
-	t.Run("a changed report text is restored, tracking kept", func(t *testing.T) {
-		if err := raw.Exec(`UPDATE recommendations SET title = 'Edited by hand', summary = 'x' WHERE code = 'R-05'`).Error; err != nil {
+	t.Run("text the team imported survives a restart", func(t *testing.T) {
+		items := seed.Items(entries[5:6])
+		items[0].Title = "Our own wording of R-06"
+		if _, err := s.UpsertCatalog(ctx, items, &u.ID); err != nil {
+			t.Fatal(err)
+		}
+		res, err := seed.Load(ctx, s)
+		if err != nil || res.Unchanged != n {
+			t.Fatalf("load: %+v, %v", res, err)
+		}
+		got, _ := s.RecommendationByCode(ctx, "R-06")
+		if got.Title != "Our own wording of R-06" {
+			t.Errorf("seeding overwrote imported text: %q", got.Title)
+		}
+	})
+
+	t.Run("a changed catalog entry updates the report text, tracking kept", func(t *testing.T) {
+		// The stored hash names an older catalog entry: the embedded one
+		// changed since it was applied, so its text wins.
+		if err := raw.Exec(`UPDATE recommendations SET title = 'Edited by hand', summary = 'x', seed_hash = 'an older catalog' WHERE code = 'R-05'`).Error; err != nil {
 			t.Fatal(err)
 		}
 		if err := raw.Exec(`UPDATE sources SET quote = 'Not what the report says.', page = 1 WHERE recommendation_id = ?`, r.ID).Error; err != nil {

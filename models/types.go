@@ -43,6 +43,8 @@ type Recommendation struct {
 	// SearchText is the lowercase haystack for text search, rebuilt whenever
 	// catalog text changes; kept in a column so search needs no joins.
 	SearchText string
+	// SeedHash identifies the catalog entry last applied by seeding.
+	SeedHash string `json:"-"`
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

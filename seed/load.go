@@ -30,5 +30,5 @@ func Load(ctx context.Context, store *models.Store) (models.UpsertResult, error)
 	if err != nil {
 		return models.UpsertResult{}, fmt.Errorf("seed: %w", err)
 	}
-	return store.UpsertCatalog(ctx, Items(entries), nil)
+	return store.SeedCatalog(ctx, Items(entries))
 }
