@@ -114,6 +114,9 @@ run() {
     return 0
   fi
   file="$OUT/wrk-$(printf '%s' "$name" | tr -c 'a-zA-Z0-9' '-').txt"
+  # Requests of the previous run may still be queued in the server: let
+  # them drain, then warm up.
+  sleep 3
   timeout 30 wrk -t"$threads" -c"$conns" -d3s -H "$header" "$BASE$path" >/dev/null 2>&1 || true
   timeout $((DURATION + 30)) wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 10s --latency -H "$header" "$BASE$path" >"$file" 2>&1 \
     || die "wrk failed on $path: $(tail -3 "$file")"
