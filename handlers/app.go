@@ -61,12 +61,18 @@ type Server struct {
 	pages   map[string]*template.Template
 	log     *slog.Logger
 	limiter *loginLimiter
+	cache   *pageCache
 }
 
 // New builds the fiber app with every route and middleware.
 func New(store *models.Store, cfg Config) (*fiber.App, error) {
 	cfg.defaults()
 	s := &Server{store: store, cfg: cfg, log: cfg.Logger, limiter: newLoginLimiter(cfg.LoginLimit, cfg.LoginWindow, store.Now)}
+	var ttl time.Duration
+	if store.Dialect() == "postgres" {
+		ttl = pageCacheTTLPG
+	}
+	s.cache = newPageCache(ttl)
 	pages, err := views.Parse(s.funcs())
 	if err != nil {
 		return nil, err

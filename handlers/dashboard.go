@@ -23,12 +23,22 @@ type dashboardPage struct {
 }
 
 func (s *Server) showDashboard(c *fiber.Ctx) error {
+	return s.renderCachedPage(c, "dashboard", func() (builtPage, error) {
+		page, err := s.dashboardPage(c)
+		if err != nil {
+			return builtPage{}, err
+		}
+		return builtPage{data: page, base: &page.Base, cacheable: true}, nil
+	})
+}
+
+func (s *Server) dashboardPage(c *fiber.Ctx) (*dashboardPage, error) {
 	ctx := c.UserContext()
 	page := &dashboardPage{Base: s.base(c, "Dashboard")}
 	page.Nav = "dashboard"
 	d, err := s.store.Dashboard(ctx, currentUser(c), page.Today.Format("2006-01-02"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	page.D = d
 	page.DomainChart = domainChart("chart-domain", d.Figures, "")
@@ -37,7 +47,7 @@ func (s *Server) showDashboard(c *fiber.Ctx) error {
 	if len(d.Recent) > 0 {
 		users, err := s.store.Users(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		names := map[int64]string{}
 		for _, u := range users {
@@ -50,5 +60,5 @@ func (s *Server) showDashboard(c *fiber.Ctx) error {
 			page.Recent = append(page.Recent, recentView{Rec: rc.Rec, Text: describeEvent(rc.Event, names), Event: rc.Event})
 		}
 	}
-	return s.renderPage(c, "dashboard", page)
+	return page, nil
 }

@@ -76,6 +76,18 @@ func filterFromQuery(c *fiber.Ctx) (models.Filter, error) {
 }
 
 func (s *Server) listRecommendations(c *fiber.Ctx) error {
+	return s.renderCachedPage(c, "list", func() (builtPage, error) {
+		page, err := s.listPage(c)
+		if err != nil {
+			return builtPage{}, err
+		}
+		return builtPage{data: page, base: &page.Base, cacheable: len(page.Errors) == 0}, nil
+	})
+}
+
+// listPage gathers the list page for the request's filters; bad filters
+// come back as page.Errors with a 422 status set.
+func (s *Server) listPage(c *fiber.Ctx) (*listPage, error) {
 	ctx := c.UserContext()
 	f, ferr := filterFromQuery(c)
 	page := &listPage{Base: s.base(c, "Recommendations"), Heading: "Recommendations", Filter: f, Statuses: models.Statuses,
@@ -91,7 +103,7 @@ func (s *Server) listRecommendations(c *fiber.Ctx) error {
 		page.Filter = models.Filter{Page: 1, PerPage: models.DefaultPerPage}
 		f = page.Filter
 	} else if ferr != nil {
-		return ferr
+		return nil, ferr
 	}
 	if f.Sort == "" {
 		page.Filter.Sort = "code"
@@ -99,7 +111,7 @@ func (s *Server) listRecommendations(c *fiber.Ctx) error {
 	// As of a past date, the list is rebuilt from the history instead.
 	asOf, err := s.fillListAsOf(c, page, f)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !asOf {
 		// Counts next to each choice ignore that choice's own filter, so the
@@ -108,12 +120,12 @@ func (s *Server) listRecommendations(c *fiber.Ctx) error {
 		// items: 3.5 ms → 0.6 ms; a search page 4 text scans → 2).
 		var facets models.Facets
 		if page.Result, facets, err = s.store.RecommendationsWithFacets(ctx, f); err != nil {
-			return err
+			return nil, err
 		}
 		page.StatusCounts, page.DomainCounts, page.CatalogTotal = facets.Status, facets.Domain, facets.Catalog
 	}
 	if page.Users, err = s.store.Users(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	q := cloneQuery(c)
 	q.Del("page")
@@ -126,7 +138,7 @@ func (s *Server) listRecommendations(c *fiber.Ctx) error {
 		eq.Set("format", fmtName)
 		page.ExportLinks = append(page.ExportLinks, exportLink{Label: exportLabel(fmtName), URL: "/export?" + eq.Encode()})
 	}
-	return s.renderPage(c, "list", page)
+	return page, nil
 }
 
 func exportLabel(f string) string {

@@ -54,15 +54,17 @@ func (s *Server) showRecommendation(c *fiber.Ctx) error {
 	if raw := strings.TrimSpace(c.Query("as_of")); raw != "" {
 		return s.showRecommendationAsOf(c, id, raw)
 	}
-	rec, err := s.store.Recommendation(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	page, err := s.itemPage(c, rec)
-	if err != nil {
-		return err
-	}
-	return s.renderPage(c, "item", page)
+	return s.renderCachedPage(c, "item", func() (builtPage, error) {
+		rec, err := s.store.Recommendation(c.UserContext(), id)
+		if err != nil {
+			return builtPage{}, err
+		}
+		page, err := s.itemPage(c, rec)
+		if err != nil {
+			return builtPage{}, err
+		}
+		return builtPage{data: page, base: &page.Base, cacheable: true}, nil
+	})
 }
 
 // showRecommendationAsOf shows the item as it stood at a past moment,

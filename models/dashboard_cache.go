@@ -3,10 +3,8 @@ package models
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"sync"
 	"time"
-	"weak"
 )
 
 // The dashboard is the most visited page, and its team-wide part (figures,
@@ -31,34 +29,15 @@ type dashboardCache struct {
 	expires time.Time
 }
 
-// dashboardCaches holds one cache per Store. Keys are weak so that a closed
-// and dropped store (tests open many) takes its cache with it.
-var dashboardCaches sync.Map // weak.Pointer[Store] → *dashboardCache
-
-func (s *Store) dashboardCache() *dashboardCache {
-	k := weak.Make(s)
-	if c, ok := dashboardCaches.Load(k); ok {
-		return c.(*dashboardCache)
-	}
-	c, loaded := dashboardCaches.LoadOrStore(k, &dashboardCache{})
-	if !loaded {
-		runtime.AddCleanup(s, func(k weak.Pointer[Store]) { dashboardCaches.Delete(k) }, k)
-	}
-	return c.(*dashboardCache)
-}
-
 // teamDashboard returns the team-wide part for today, from the cache while
 // no event was recorded since it was computed.
 func (s *Store) teamDashboard(ctx context.Context, today string) (*Dashboard, error) {
-	var last *int64
-	if err := s.r(ctx).Raw(`SELECT MAX(id) FROM events`).Scan(&last).Error; err != nil {
-		return nil, fmt.Errorf("models: dashboard version: %w", err)
+	last, err := s.DataVersion(ctx)
+	if err != nil {
+		return nil, err
 	}
-	key := dashboardKey{today: today}
-	if last != nil {
-		key.lastEvent = *last
-	}
-	c := s.dashboardCache()
+	key := dashboardKey{today: today, lastEvent: last}
+	c := &s.dash
 	// Held while computing: concurrent requests wait for one computation
 	// instead of all running the same queries.
 	c.mu.Lock()
@@ -73,4 +52,17 @@ func (s *Store) teamDashboard(ctx context.Context, today string) (*Dashboard, er
 	}
 	c.key, c.team, c.expires = key, team, now.Add(dashboardTTL)
 	return team, nil
+}
+
+// DataVersion is the highest event id: it grows with every recorded change,
+// so caches of rendered data compare it to know whether they still hold.
+func (s *Store) DataVersion(ctx context.Context) (int64, error) {
+	var last *int64
+	if err := s.r(ctx).Raw(`SELECT MAX(id) FROM events`).Scan(&last).Error; err != nil {
+		return 0, fmt.Errorf("models: data version: %w", err)
+	}
+	if last == nil {
+		return 0, nil
+	}
+	return *last, nil
 }

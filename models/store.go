@@ -22,6 +22,9 @@ type Store struct {
 	dialect string   // "sqlite" or "postgres"
 	now     func() time.Time
 	dataDir string
+
+	dash  dashboardCache // the dashboard's team-wide part (dashboard_cache.go)
+	codes codeCache      // recommendation codes for note links (note.go)
 }
 
 // Options says where the data lives.
