@@ -31,6 +31,9 @@ type Config struct {
 	// allowed in LoginWindow before 429.
 	LoginLimit  int
 	LoginWindow time.Duration
+	// NoPageCache renders every page afresh (for measuring the uncached
+	// cost; see page_cache.go).
+	NoPageCache bool
 }
 
 func (c *Config) defaults() {
@@ -72,7 +75,9 @@ func New(store *models.Store, cfg Config) (*fiber.App, error) {
 	if store.Dialect() == "postgres" {
 		ttl = pageCacheTTLPG
 	}
-	s.cache = newPageCache(ttl)
+	if !cfg.NoPageCache {
+		s.cache = newPageCache(ttl)
+	}
 	pages, err := views.Parse(s.funcs())
 	if err != nil {
 		return nil, err

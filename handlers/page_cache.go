@@ -106,6 +106,13 @@ type builtPage struct {
 // renderCachedPage serves page name from the cache, or builds it with
 // build, stores its content and serves it.
 func (s *Server) renderCachedPage(c *fiber.Ctx, name string, build func() (builtPage, error)) error {
+	if s.cache == nil {
+		bp, err := build()
+		if err != nil {
+			return err
+		}
+		return s.renderPage(c, name, bp.data)
+	}
 	version, err := s.store.DataVersion(c.UserContext())
 	if err != nil {
 		return err

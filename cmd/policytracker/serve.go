@@ -23,6 +23,7 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 	cfg.addFlags(fs)
 	addr := fs.String("addr", envOr("PT_ADDR", "127.0.0.1:8080"), "listen address HOST:PORT")
 	secure := fs.Bool("secure-cookies", os.Getenv("PT_SECURE_COOKIES") == "1", "mark cookies Secure (serve behind HTTPS)")
+	pageCache := fs.Bool("page-cache", os.Getenv("PT_PAGE_CACHE") != "off", "reuse rendered pages until the data changes (off only to measure)")
 	maxUpload := fs.Int64("max-upload-mb", envInt("PT_MAX_UPLOAD_MB", 25), "largest evidence file, in MB")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -50,7 +51,7 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, out, errOut io.Wr
 	}
 	log := slog.Default()
 	log.Info("catalog loaded", "added", res.Added, "updated", res.Updated, "unchanged", res.Unchanged)
-	app, err := handlers.New(store, handlers.Config{SecureCookies: *secure, MaxUpload: *maxUpload << 20, Location: cfg.Location, Logger: log})
+	app, err := handlers.New(store, handlers.Config{SecureCookies: *secure, MaxUpload: *maxUpload << 20, NoPageCache: !*pageCache, Location: cfg.Location, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,8 @@
 #   PT_BIN=…      a built policytracker binary (default: built from this tree)
 #   OUT=…         where raw outputs go (default: a new /tmp/ptbench-load.* dir)
 #   RUNS="list item search dashboard api baseline export asof"   which parts to run
+#   PT_PAGE_CACHE=off  measure pages rendered afresh on every request (the
+#                      cost of the first view after each change)
 #
 # It starts the server, logs in through the login form like a browser, runs
 # wrk against each page, times the CLI exports under /usr/bin/time -v and the
