@@ -184,7 +184,8 @@ func BenchmarkRecommendationsAsOfYearAgo(b *testing.B) {
 }
 
 // benchApp is the real app on the cached data, with a signed-in admin.
-func benchApp(b *testing.B) (*fiber.App, string) {
+// fresh turns the page cache off, so every request builds its page.
+func benchApp(b *testing.B, fresh bool) (*fiber.App, string) {
 	b.Helper()
 	store := benchData(b)
 	ctx := context.Background()
@@ -196,7 +197,7 @@ func benchApp(b *testing.B) (*fiber.App, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	app, err := handlers.New(store, handlers.Config{Location: time.UTC, Logger: quietLogger()})
+	app, err := handlers.New(store, handlers.Config{Location: time.UTC, Logger: quietLogger(), NoPageCache: fresh})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -205,9 +206,17 @@ func benchApp(b *testing.B) (*fiber.App, string) {
 
 // BenchmarkPages serves whole pages through the real app (middleware,
 // session lookup, queries, templates), without the network: the CPU cost
-// per request that bounds requests/s on two cores.
+// per request that bounds requests/s on two cores. "fresh" builds every
+// page (the first view after a change); "reused" serves the page cache's
+// content (every later view until the next change).
 func BenchmarkPages(b *testing.B) {
-	app, secret := benchApp(b)
+	for _, mode := range []string{"fresh", "reused"} {
+		b.Run(mode, func(b *testing.B) { benchPages(b, mode == "fresh") })
+	}
+}
+
+func benchPages(b *testing.B, fresh bool) {
+	app, secret := benchApp(b, fresh)
 	for _, pg := range []struct{ name, path string }{
 		{"list", "/recommendations?domain=energy&status=in_progress"},
 		{"item", "/recommendations/5046"},
@@ -244,7 +253,7 @@ func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard
 // 64 connections: ns/op is the inverse of throughput, and it shows whether
 // the connection pools or locks, rather than the CPU, are the limit.
 func BenchmarkPagesParallel(b *testing.B) {
-	app, secret := benchApp(b)
+	app, secret := benchApp(b, true)
 	for _, pg := range []struct{ name, path string }{
 		{"list", "/recommendations?domain=energy&status=in_progress"},
 		{"api-list", "/api/v1/recommendations?domain=energy&status=in_progress"},
