@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -149,26 +150,18 @@ type reasonInput struct {
 }
 
 func (s *Server) apiRejectEvidence(c *fiber.Ctx) error {
-	id, err := paramID(c, "id")
-	if err != nil {
-		return err
-	}
-	var in reasonInput
-	if len(c.Body()) > 0 {
-		if err := readJSONInput(c, &in); err != nil {
-			return err
-		}
-	}
-	e, err := s.store.RejectEvidence(c.UserContext(), currentUser(c), id, in.Reason)
-	if err != nil {
-		return err
-	}
-	return c.JSON(evidenceToJSON(e))
+	return s.apiEvidenceWithReason(c, s.store.RejectEvidence)
 }
 
 // apiRemoveEvidence marks evidence removed; the record stays. A body with a
 // reason is optional.
 func (s *Server) apiRemoveEvidence(c *fiber.Ctx) error {
+	return s.apiEvidenceWithReason(c, s.store.RemoveEvidence)
+}
+
+// apiEvidenceWithReason runs a review action that takes an optional
+// {"reason": …} body and answers with the evidence as it is afterwards.
+func (s *Server) apiEvidenceWithReason(c *fiber.Ctx, act func(context.Context, *models.User, int64, string) (*models.Evidence, error)) error {
 	id, err := paramID(c, "id")
 	if err != nil {
 		return err
@@ -179,7 +172,7 @@ func (s *Server) apiRemoveEvidence(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	e, err := s.store.RemoveEvidence(c.UserContext(), currentUser(c), id, in.Reason)
+	e, err := act(c.UserContext(), currentUser(c), id, in.Reason)
 	if err != nil {
 		return err
 	}

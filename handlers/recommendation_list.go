@@ -130,7 +130,7 @@ func (s *Server) listPage(c *fiber.Ctx) (*listPage, error) {
 	q := cloneQuery(c)
 	q.Del("page")
 	page.Pager = Pager{Page: page.Result.Page, Pages: page.Result.Pages(), Query: q, Path: "/recommendations"}
-	for _, fmtName := range []string{"md", "csv", "xlsx", "json", "pdf"} {
+	for _, fmtName := range []string{"md", "csv", "xlsx", "json", "pdf", "zip"} {
 		eq := cloneQuery(c)
 		eq.Del("page")
 		eq.Del("per_page")
