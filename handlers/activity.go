@@ -24,14 +24,16 @@ func (s *Server) asOfTime(raw string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, models.Invalid("as_of", err.Error())
 	}
-	now := s.store.Now()
+	// In the instance's zone, whatever the offset given: the rebuilt list
+	// counts overdue days on the time's own calendar date.
+	now := s.store.Now().In(s.cfg.Location)
 	if t.After(now) {
-		if models.ValidDate(raw) && raw == now.In(s.cfg.Location).Format("2006-01-02") {
+		if models.ValidDate(raw) && raw == now.Format("2006-01-02") {
 			return now, nil
 		}
 		return time.Time{}, models.Invalid("as_of", fmt.Sprintf("%s is in the future: choose today or an earlier date.", raw))
 	}
-	return t, nil
+	return t.In(s.cfg.Location), nil
 }
 
 type kindOption struct{ Value, Label string }

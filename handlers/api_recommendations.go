@@ -109,7 +109,7 @@ func (s *Server) itemDetail(c *fiber.Ctx, r *models.Recommendation) (itemDetailJ
 }
 
 func (s *Server) apiListRecommendations(c *fiber.Ctx) error {
-	f, err := filterFromQuery(c)
+	f, err := s.filterFromQuery(c)
 	if err != nil {
 		return err
 	}

@@ -41,9 +41,10 @@ type listPage struct {
 }
 
 // filterFromQuery reads the list filters shared by the page, the API and
-// exports. "owner=me" means the signed-in user.
-func filterFromQuery(c *fiber.Ctx) (models.Filter, error) {
-	f := models.Filter{
+// exports. "owner=me" means the signed-in user; overdue counts in the
+// instance's day.
+func (s *Server) filterFromQuery(c *fiber.Ctx) (models.Filter, error) {
+	f := models.Filter{Today: s.todayHere(),
 		Status: c.Query("status"), Domain: c.Query("domain"), Priority: c.Query("priority"),
 		Owner: c.Query("owner"), Strength: c.Query("strength"), Tag: c.Query("tag"),
 		Query: c.Query("q"), Sort: c.Query("sort"), Overdue: c.Query("overdue") == "1" || c.Query("overdue") == "true",
@@ -89,7 +90,7 @@ func (s *Server) listRecommendations(c *fiber.Ctx) error {
 // come back as page.Errors with a 422 status set.
 func (s *Server) listPage(c *fiber.Ctx) (*listPage, error) {
 	ctx := c.UserContext()
-	f, ferr := filterFromQuery(c)
+	f, ferr := s.filterFromQuery(c)
 	page := &listPage{Base: s.base(c, "Recommendations"), Heading: "Recommendations", Filter: f, Statuses: models.Statuses,
 		Priorities: models.Priorities, Domains: models.Domains, SortOptions: sortOptions}
 	page.Nav = "list"

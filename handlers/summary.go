@@ -16,7 +16,7 @@ import (
 // reported at once, as field errors.
 func (s *Server) summaryRequest(c *fiber.Ctx) (asOf, since time.Time, f models.Filter, err error) {
 	v := &models.ValidationError{}
-	f, ferr := filterFromQuery(c)
+	f, ferr := s.filterFromQuery(c)
 	var fe *models.ValidationError
 	if errors.As(ferr, &fe) {
 		for k, msg := range fe.Fields {

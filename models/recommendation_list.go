@@ -20,9 +20,13 @@ type Filter struct {
 	Query    string
 	Overdue  bool
 	Review   bool // only items awaiting review
-	Sort     string
-	Page     int
-	PerPage  int
+	// Today is the instance's calendar day (YYYY-MM-DD), which decides what
+	// is overdue; the store's clock is UTC, so without it the UTC date is
+	// used, and near midnight that disagrees with the dashboard.
+	Today   string
+	Sort    string
+	Page    int
+	PerPage int
 }
 
 // sortColumns is the allow-list of sort keys: user input never reaches
@@ -84,6 +88,9 @@ func (f *Filter) Validate() error {
 		if _, ok := sortColumns[f.Sort]; !ok {
 			v.Add("sort", "unknown sort order")
 		}
+	}
+	if f.Today != "" && !ValidDate(f.Today) {
+		v.Add("today", "must be a date YYYY-MM-DD")
 	}
 	if len(f.Query) > 200 {
 		v.Add("q", "search text is too long (200 characters at most)")
@@ -167,7 +174,7 @@ func (s *Store) Recommendations(ctx context.Context, f Filter) (Page[Recommendat
 	if err := f.Validate(); err != nil {
 		return Page[Recommendation]{}, err
 	}
-	today := s.now().Format("2006-01-02")
+	today := s.filterDay(f)
 	out := Page[Recommendation]{Page: f.Page, PerPage: f.PerPage}
 	base := s.applyFilter(s.r(ctx).Model(&Recommendation{}), f, today)
 	if err := base.Count(&out.Total).Error; err != nil {
@@ -188,7 +195,15 @@ func (s *Store) RecommendationsWithFacets(ctx context.Context, f Filter) (Page[R
 		return Page[Recommendation]{}, Facets{}, err
 	}
 	out := Page[Recommendation]{Page: f.Page, PerPage: f.PerPage, Total: total}
-	return out, facets, s.findPage(ctx, f, s.now().Format("2006-01-02"), &out)
+	return out, facets, s.findPage(ctx, f, s.filterDay(f), &out)
+}
+
+// filterDay is the day f counts overdue items on.
+func (s *Store) filterDay(f Filter) string {
+	if f.Today != "" {
+		return f.Today
+	}
+	return s.now().Format("2006-01-02")
 }
 
 // findPage loads the items of out's page, in f's order, with their owners.
@@ -217,7 +232,7 @@ func (s *Store) CountBy(ctx context.Context, column string, f Filter) (map[strin
 		N int64
 	}
 	var rows []row
-	q := s.applyFilter(s.r(ctx).Model(&Recommendation{}), f, s.now().Format("2006-01-02"))
+	q := s.applyFilter(s.r(ctx).Model(&Recommendation{}), f, s.filterDay(f))
 	if err := q.Select(column + " AS k, COUNT(*) AS n").Group(column).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("models: count by %s: %w", column, err)
 	}
@@ -249,14 +264,15 @@ func (s *Store) FacetCounts(ctx context.Context, f Filter) (Facets, error) {
 
 // facetCounts also returns how many items match all of f.
 func (s *Store) facetCounts(ctx context.Context, f Filter) (Facets, int64, error) {
+	today := s.filterDay(f)
 	rest := f
-	rest.Status, rest.Domain, rest.Sort, rest.Page, rest.PerPage = "", "", "", 0, 0
+	rest.Status, rest.Domain, rest.Sort, rest.Page, rest.PerPage, rest.Today = "", "", "", 0, 0, ""
 	type row struct {
 		Status, Domain string
 		N              int64
 	}
 	var rows []row
-	q := s.applyFilter(s.r(ctx).Model(&Recommendation{}), rest, s.now().Format("2006-01-02"))
+	q := s.applyFilter(s.r(ctx).Model(&Recommendation{}), rest, today)
 	if err := q.Select("status, domain, COUNT(*) AS n").Group("status, domain").Scan(&rows).Error; err != nil {
 		return Facets{}, 0, fmt.Errorf("models: count facets: %w", err)
 	}
