@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -79,6 +80,12 @@ func (s *Server) itemJSON(r *models.Recommendation) itemJSON {
 }
 
 func (s *Server) itemDetail(c *fiber.Ctx, r *models.Recommendation) (itemDetailJSON, error) {
+	return s.itemDetailAt(c, r, time.Time{})
+}
+
+// itemDetailAt is the item's JSON with its notes and evidence as they are
+// now (at zero) or as they were at a past moment.
+func (s *Server) itemDetailAt(c *fiber.Ctx, r *models.Recommendation, at time.Time) (itemDetailJSON, error) {
 	out := itemDetailJSON{itemJSON: s.itemJSON(r), Sources: []sourceJSON{}, Notes: []noteJSON{}, Evidence: []evidenceJSON{}}
 	for i, src := range r.Sources {
 		out.Sources = append(out.Sources, sourceJSON{Chapter: src.Chapter, ChapterTitle: src.ChapterTitle, Page: src.Page, EndPage: src.EndPage, Line: src.Line, Quote: src.Quote})
@@ -91,14 +98,24 @@ func (s *Server) itemDetail(c *fiber.Ctx, r *models.Recommendation) (itemDetailJ
 	if err != nil {
 		return out, err
 	}
-	notes, err := s.store.Notes(ctx, r.ID)
+	var notes []models.Note
+	var evs []models.Evidence
+	if at.IsZero() {
+		notes, err = s.store.Notes(ctx, r.ID)
+	} else {
+		notes, err = s.store.NotesAsOf(ctx, r.ID, at)
+	}
 	if err != nil {
 		return out, err
 	}
 	for i := range notes {
 		out.Notes = append(out.Notes, noteToJSON(&notes[i], dir))
 	}
-	evs, err := s.store.EvidenceOf(ctx, r.ID)
+	if at.IsZero() {
+		evs, err = s.store.EvidenceOf(ctx, r.ID)
+	} else {
+		evs, err = s.store.EvidenceAsOf(ctx, r.ID, at)
+	}
 	if err != nil {
 		return out, err
 	}
@@ -129,11 +146,28 @@ func (s *Server) apiGetRecommendation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rec, err := s.store.Recommendation(c.UserContext(), id)
+	// ?as_of= rebuilds the item, its notes and its evidence as they stood
+	// then, like the item page.
+	var at time.Time
+	var rec *models.Recommendation
+	if raw := c.Query("as_of"); raw != "" {
+		if at, err = s.asOfTime(raw); err != nil {
+			return err
+		}
+		rec, err = s.store.RecommendationAsOf(c.UserContext(), id, at)
+		if errors.Is(err, models.ErrNotFound) {
+			if _, cerr := s.store.Recommendation(c.UserContext(), id); cerr != nil {
+				return cerr
+			}
+			return models.Invalid("as_of", "This item was not in the tracker yet at that date.")
+		}
+	} else {
+		rec, err = s.store.Recommendation(c.UserContext(), id)
+	}
 	if err != nil {
 		return err
 	}
-	d, err := s.itemDetail(c, rec)
+	d, err := s.itemDetailAt(c, rec, at)
 	if err != nil {
 		return err
 	}
