@@ -156,6 +156,6 @@ func (s *Server) renderCachedPage(c *fiber.Ctx, name string, build func() (built
 // serveFragment puts stored content into the layout for this request.
 func (s *Server) serveFragment(c *fiber.Ctx, name string, b Base, f *fragment) error {
 	html := bytes.ReplaceAll(f.html, []byte(s.cache.mark), []byte(b.CSRF))
-	b.Content = template.HTML(html) // rendered and escaped by our own templates
+	b.CachedContent = template.HTML(html) // rendered and escaped by our own templates
 	return s.renderPage(c, name, &b)
 }

@@ -22,9 +22,9 @@ type Base struct {
 	Flash     string
 	FlashKind string
 	Today     time.Time
-	// Content is the page's main content already rendered (page_cache.go);
+	// CachedContent is the page's main content already rendered (page_cache.go);
 	// when set, the layout uses it instead of the page's "content".
-	Content template.HTML
+	CachedContent template.HTML
 }
 
 // base fills the layout data from the request's locals.

@@ -666,6 +666,22 @@ var matrixActions = []matrixAction{
 				t.Error("the old password still works")
 			}
 		},
+	}, {
+		route: "GET /admin/import", name: "admin opens the import page", minRole: models.RoleAdmin,
+		path:   func(*matrixFixture, *models.User) string { return "/admin/import" },
+		status: http.StatusOK,
+		effect: func(*testing.T, *matrixFixture, *models.User) {},
+	},
+	{
+		route: "POST /admin/import", name: "admin imports recommendations", minRole: models.RoleAdmin,
+		path:   func(*matrixFixture, *models.User) string { return "/admin/import" },
+		status: http.StatusOK,
+		form:   func(*matrixFixture, *models.User) url.Values { return url.Values{"content": {importYAML}} },
+		effect: func(t *testing.T, f *matrixFixture, _ *models.User) {
+			if _, err := f.e.store.RecommendationByCode(t.Context(), "R-90"); err != nil {
+				t.Errorf("imported item missing: %v", err)
+			}
+		},
 	},
 }
 

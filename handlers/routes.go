@@ -65,4 +65,6 @@ func (s *Server) routes(app *fiber.App) {
 	web.Post("/admin/users/:id/disable", s.disableUser)
 	web.Post("/admin/users/:id/enable", s.enableUser)
 	web.Post("/admin/users/:id/password", s.resetPassword)
+	web.Get("/admin/import", s.showImport)
+	web.Post("/admin/import", s.importFile)
 }
