@@ -63,6 +63,15 @@ type noteInput struct {
 	Body *string `json:"body"`
 }
 
+// noteBody reads the {"body": "markdown"} of a note request.
+func noteBody(c *fiber.Ctx) (string, error) {
+	var in noteInput
+	if err := readJSONInput(c, &in); err != nil {
+		return "", err
+	}
+	return in.body()
+}
+
 func (in noteInput) body() (string, error) {
 	if in.Body == nil {
 		return "", models.Invalid("body", "is required: the note's Markdown text")
@@ -91,11 +100,7 @@ func (s *Server) apiAddNote(c *fiber.Ctx) error {
 	if !models.CanEdit(currentUser(c)) {
 		return models.Forbidden("Viewers cannot write notes.")
 	}
-	var in noteInput
-	if err := readJSONInput(c, &in); err != nil {
-		return err
-	}
-	body, err := in.body()
+	body, err := noteBody(c)
 	if err != nil {
 		return err
 	}
@@ -111,11 +116,7 @@ func (s *Server) apiEditNote(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var in noteInput
-	if err := readJSONInput(c, &in); err != nil {
-		return err
-	}
-	body, err := in.body()
+	body, err := noteBody(c)
 	if err != nil {
 		return err
 	}
